@@ -1,0 +1,38 @@
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from greeter.forms import GreetingForm
+
+
+@require_safe
+def index(request):
+    return render(request, "greeter/index.html", {"form": GreetingForm()})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def greet(request):
+    if request.method != "POST":
+        # A bookmarked or reloaded /greet has no name to greet: back to the form.
+        return redirect("greeter:index")
+    form = GreetingForm(request.POST)
+    if not form.is_valid():
+        # The same page, with the errors beside the field and the input kept.
+        return render(request, "greeter/index.html", {"form": form}, status=422)
+    return render(request, "greeter/greeting.html", {"name": form.cleaned_data["username"]})
+
+
+def csrf_failure(request, reason=""):
+    """The CSRF check failed (no cookie, stale token): ask again, keeping the name.
+
+    Rendering the form sets a fresh CSRF cookie, so one more press of the button
+    succeeds as long as the browser accepts cookies, which the notice explains.
+    """
+    typed = request.POST.get("username", "") if request.method == "POST" else ""
+    notice = _(
+        "Your form had expired or your browser did not send its security cookie. "
+        "Your name is kept below: press the button again. If this keeps happening, "
+        "allow cookies for this site and reload the page."
+    )
+    form = GreetingForm(initial={"username": typed})
+    return render(request, "greeter/index.html", {"form": form, "notice": notice}, status=403)

@@ -1,0 +1,71 @@
+"""gunicorn's configuration: the only place the server is configured.
+
+gunicorn reads ./gunicorn.conf.py by default, so the image's command is just
+`gunicorn project.wsgi`. Every value can be overridden by an environment
+variable listed in README.md ("Configuration").
+"""
+
+import math
+import os
+from pathlib import Path
+
+wsgi_app = "project.wsgi:application"
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+
+# gevent: every connection is a cheap greenlet, not a worker or a thread. A sync
+# worker is held for the whole time a client takes to send its request, so a
+# few hundred slow clients (slowloris) take the site down without a buffering
+# proxy in front (gunicorn's docs say so); a gthread worker has the same limit
+# at its thread count. Greeter's view does no blocking I/O and holds no state,
+# so it runs unchanged on greenlets.
+worker_class = "gevent"
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+
+
+def container_cpus(cgroup=Path("/sys/fs/cgroup")):
+    """CPUs this container may use: its cgroup quota, not the host's core count.
+
+    os.cpu_count() sees every core of the host (129 workers on a 64-core host is
+    a reported bug); Docker's --cpus and Kubernetes' CPU limits only show in
+    the cgroup: cpu.max on cgroup v2, cpu.cfs_quota_us/cpu.cfs_period_us on v1.
+    """
+    cpus = len(os.sched_getaffinity(0))  # honours --cpuset-cpus
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()
+    except (OSError, ValueError):
+        try:
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return cpus
+    if quota in ("max", "-1"):
+        return cpus
+    return max(1, min(cpus, math.ceil(int(quota) / int(period))))
+
+
+# One gevent worker keeps one CPU busy; at least two, so a worker that dies or
+# is recycled never leaves the container with nobody accepting.
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, container_cpus()))
+
+# Log every request and every error to stdout/stderr: `docker logs` collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Workers prove they are alive by touching a file; on the container's overlay
+# filesystem that can stall, /dev/shm is memory (and writable when / is read-only).
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (a per-container tmpfs, not a shared /tmp)
+# gunicorn >= 25 opens a control socket under $HOME or $XDG_RUNTIME_DIR: that
+# fails on a read-only root filesystem, and nothing here uses it.
+control_socket_disable = True
+
+timeout = 30
+keepalive = 2
+# SIGTERM (docker stop) lets requests in flight finish for up to this long.
+# It must stay below compose's stop_grace_period (10 s), after which Docker
+# sends SIGKILL and in-flight requests would be cut.
+graceful_timeout = 5
+
+# Whose X-Forwarded-* headers to believe: only a proxy you run. The default
+# trusts none from outside the container.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -1,0 +1,133 @@
+"""Greeter's settings: one module, driven by environment variables.
+
+Every variable is documented in README.md ("Configuration") and .env.example.
+The defaults are the safe ones: DEBUG off, a random secret key, only local hosts.
+"""
+
+from pathlib import Path
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# FileAwareEnv also reads VAR_FILE (e.g. DJANGO_SECRET_KEY_FILE=/run/secrets/key),
+# so Docker and Kubernetes secrets never have to sit in the environment.
+env = environ.FileAwareEnv()
+
+# manage.py (local development) defaults this to true; gunicorn and the image never do.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+# Greeter signs nothing that outlives a request (no sessions, no signed cookies;
+# CSRF tokens do not use the key), so a key made fresh at start is safe and keeps
+# every secret out of the repository and the image. Set one to pin it anyway.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or get_random_secret_key()
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Needed when the browser's origin differs from the Host Django sees (a proxy or
+# another published port): the cause of "CSRF verification failed: Origin checking failed".
+CSRF_TRUSTED_ORIGINS = env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:5000", "http://127.0.0.1:5000"]
+)
+
+# No database, no sessions, no auth: the app keeps no state, so any replica can
+# answer any request and nothing needs migrating at start.
+INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",  # runserver serves static files the way production does
+    "django.contrib.staticfiles",
+    "csp",
+    "greeter",
+]
+DATABASES = {}
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, before anything slower
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers /healthz before host validation: probes call by IP (see greeter/health.py).
+    "greeter.health.HealthCheckMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+# A failed CSRF check re-shows the form with the typed name kept (greeter/views.py).
+CSRF_FAILURE_VIEW = "greeter.views.csrf_failure"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en"
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    # Hashed file names (cacheable forever) plus .gz and .br copies, made by
+    # collectstatic at image build time.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security headers, on every response -----------------------------------
+# The pages need nothing but their own stylesheet and favicon: forbid the rest,
+# so an injected tag can neither run script nor load or send anything.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"  # the CSP's frame-ancestors, for browsers that predate it
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- Behind an HTTPS proxy ----------------------------------------------------
+# Only a proxy that terminates TLS can make these true; on plain HTTP they would
+# redirect every request to an https:// URL nobody answers.
+BEHIND_HTTPS_PROXY = env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False)
+if BEHIND_HTTPS_PROXY:
+    # Trust X-Forwarded-Proto: the proxy must set it and strip the client's own.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to the container
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+else:
+    # Plain HTTP (localhost, or TLS handled where Django can't see it): silence
+    # exactly the deploy checks that need TLS — HSTS, SSL redirect, secure CSRF cookie.
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W016"]
+
+# --- Logging: everything to stderr, where `docker compose logs` finds it -------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+GREETER_VERSION = env.str("GREETER_VERSION", default="dev")
