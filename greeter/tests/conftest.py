@@ -1,0 +1,57 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Run collectstatic once, as the image build does, so that pages render
+    with the real hashed-and-compressed storage instead of a test stand-in."""
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(STATIC_ROOT=static_root):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        yield static_root
+
+
+@pytest.fixture
+def csrf_client():
+    """A client that enforces CSRF like a browser session would meet it."""
+    return Client(enforce_csrf_checks=True)
+
+
+def load_settings(env=None, *, entry="project.settings"):
+    """Import the settings in a fresh interpreter with exactly `env` set.
+
+    Settings are read once per process, so each environment needs its own
+    process. Returns every upper-case setting that JSON can carry.
+    """
+    script = (
+        "import importlib, json, sys\n"
+        f"module = importlib.import_module({entry!r})\n"
+        "values = {k: v for k, v in vars(module).items() if k.isupper()}\n"
+        "json.dump(values, sys.stdout, default=lambda v: repr(v))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PATH": os.environ["PATH"], **(env or {})},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def https_settings():
+    """The settings with the "behind an HTTPS proxy" switch on."""
+    return load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "true"})

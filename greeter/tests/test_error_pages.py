@@ -1,0 +1,41 @@
+"""Errors get a friendly page in the site's look, never a traceback."""
+
+import pytest
+from django.test import Client
+
+
+def assert_friendly_page(response, status, heading):
+    assert response.status_code == status
+    html = response.content.decode()
+    assert f"<h1>{heading}</h1>" in html
+    assert 'rel="stylesheet" href="/static/greeter/greeter.' in html  # the site's look
+    assert '<a href="/">Back to the form</a>' in html
+    assert "Traceback" not in html
+
+
+def test_unknown_page_gets_the_not_found_page(client):
+    assert_friendly_page(client.get("/no-such-page"), 404, "Page not found")
+
+
+def test_disallowed_host_gets_the_bad_request_page():
+    assert_friendly_page(Client(HTTP_HOST="evil.example").get("/"), 400, "Bad request")
+
+
+def test_too_many_form_fields_get_the_bad_request_page(client):
+    fields = {f"field{i}": "x" for i in range(2000)}
+    assert_friendly_page(client.post("/greet", fields), 400, "Bad request")
+
+
+@pytest.mark.urls("greeter.tests.broken_urls")
+def test_a_failing_view_gets_the_error_page_without_details():
+    response = Client(raise_request_exception=False).get("/broken")
+    assert_friendly_page(response, 500, "Something went wrong")
+    assert "a bug in a view" not in response.content.decode()
+
+
+def test_csrf_failure_page_explains_cookies_and_reload(csrf_client):
+    response = csrf_client.post("/greet", {"username": "Ada"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "allow cookies for this site and reload the page" in html
+    assert 'role="alert"' in html

@@ -1,0 +1,92 @@
+"""gunicorn.conf.py: workers from the container's CPU quota, safe server defaults."""
+
+import runpy
+
+import pytest
+import yaml
+
+from greeter.tests.conftest import BASE_DIR
+
+CONF = str(BASE_DIR / "gunicorn.conf.py")
+
+
+def load_conf(monkeypatch, **env):
+    for name in ("WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(CONF)
+
+
+@pytest.fixture
+def container_cpus(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))  # a big host
+    return load_conf(monkeypatch)["container_cpus"]
+
+
+def test_cgroup_v2_quota_sets_the_cpu_count(tmp_path, container_cpus):
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker run --cpus=1.5
+    assert container_cpus(tmp_path) == 2
+
+
+def test_cgroup_v2_without_quota_uses_the_cpus_the_process_may_run_on(tmp_path, container_cpus):
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert container_cpus(tmp_path) == 64
+
+
+def test_cgroup_v1_quota_sets_the_cpu_count(tmp_path, container_cpus):
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("300000\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert container_cpus(tmp_path) == 3
+
+
+def test_cgroup_v1_without_quota_uses_the_cpus_the_process_may_run_on(tmp_path, container_cpus):
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert container_cpus(tmp_path) == 64
+
+
+def test_a_small_quota_still_gets_one_cpu(tmp_path, container_cpus):
+    (tmp_path / "cpu.max").write_text("20000 100000\n")
+    assert container_cpus(tmp_path) == 1
+
+
+def test_no_cgroup_files_fall_back_to_the_cpus_the_process_may_run_on(tmp_path, container_cpus):
+    assert container_cpus(tmp_path) == 64
+
+
+def test_web_concurrency_sets_the_worker_count(monkeypatch):
+    assert load_conf(monkeypatch, WEB_CONCURRENCY="7")["workers"] == 7
+
+
+def test_default_workers_are_never_fewer_than_two(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert load_conf(monkeypatch)["workers"] >= 2
+
+
+def test_binds_port_5000_on_all_interfaces_unless_port_is_set(monkeypatch):
+    assert load_conf(monkeypatch)["bind"] == "0.0.0.0:5000"
+    assert load_conf(monkeypatch, PORT="8080")["bind"] == "0.0.0.0:8080"
+
+
+def test_server_settings_fit_a_read_only_container(monkeypatch):
+    conf = load_conf(monkeypatch)
+    assert conf["worker_tmp_dir"] == "/dev/shm"
+    assert conf["control_socket_disable"] is True
+    assert conf["accesslog"] == "-"
+    assert conf["worker_class"] == "gevent"
+
+
+def test_forwarded_allow_ips_come_from_the_environment(monkeypatch):
+    assert load_conf(monkeypatch)["forwarded_allow_ips"] == "127.0.0.1,::1"
+    proxy = load_conf(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.2")
+    assert proxy["forwarded_allow_ips"] == "10.0.0.2"
+
+
+def test_graceful_timeout_ends_before_compose_sends_sigkill(monkeypatch):
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    grace = compose["services"]["web"]["stop_grace_period"]
+    assert grace.endswith("s")
+    assert load_conf(monkeypatch)["graceful_timeout"] < int(grace.removesuffix("s"))

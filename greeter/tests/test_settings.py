@@ -1,0 +1,115 @@
+import subprocess
+import sys
+
+import pytest
+
+from greeter.tests.conftest import BASE_DIR, load_settings
+
+
+@pytest.fixture(scope="module")
+def defaults():
+    return load_settings({})
+
+
+def test_debug_is_off_by_default(defaults):
+    assert defaults["DEBUG"] is False
+
+
+def test_local_hosts_are_allowed_by_default(defaults):
+    assert defaults["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert defaults["CSRF_TRUSTED_ORIGINS"] == ["http://localhost:5000", "http://127.0.0.1:5000"]
+
+
+def test_without_a_configured_key_each_start_makes_its_own_strong_one(defaults):
+    other = load_settings({})
+    assert len(defaults["SECRET_KEY"]) >= 50
+    assert defaults["SECRET_KEY"] != other["SECRET_KEY"]
+    assert not defaults["SECRET_KEY"].startswith("django-insecure")
+
+
+def test_secret_key_comes_from_the_environment():
+    assert load_settings({"DJANGO_SECRET_KEY": "k" * 60})["SECRET_KEY"] == "k" * 60
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("from-a-docker-secret")
+    values = load_settings({"DJANGO_SECRET_KEY_FILE": str(key_file)})
+    assert values["SECRET_KEY"] == "from-a-docker-secret"
+
+
+def test_hosts_and_trusted_origins_come_from_comma_separated_lists():
+    values = load_settings(
+        {
+            "DJANGO_ALLOWED_HOSTS": "greeter.example,www.greeter.example",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://greeter.example",
+        }
+    )
+    assert values["ALLOWED_HOSTS"] == ["greeter.example", "www.greeter.example"]
+    assert values["CSRF_TRUSTED_ORIGINS"] == ["https://greeter.example"]
+
+
+def test_plain_http_silences_only_the_checks_that_need_tls(defaults):
+    assert defaults["SILENCED_SYSTEM_CHECKS"] == ["security.W004", "security.W008", "security.W016"]
+    assert "SECURE_SSL_REDIRECT" not in defaults
+
+
+def test_https_switch_turns_on_proxy_header_redirect_hsts_and_secure_cookies(https_settings):
+    assert https_settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert https_settings["SECURE_SSL_REDIRECT"] is True
+    assert https_settings["SECURE_HSTS_SECONDS"] >= 31536000
+    assert https_settings["CSRF_COOKIE_SECURE"] is True
+    assert "SILENCED_SYSTEM_CHECKS" not in https_settings
+
+
+def test_no_app_needs_a_database(defaults):
+    assert defaults["DATABASES"] == {}
+    assert not any("auth" in app or "sessions" in app for app in defaults["INSTALLED_APPS"])
+
+
+def test_whitenoise_comes_right_after_security_middleware(defaults):
+    middleware = defaults["MIDDLEWARE"]
+    assert middleware[:2] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
+
+
+def run_deploy_check(env):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", **env},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("https", ["false", "true"])
+def test_deploy_check_reports_no_issue(https):
+    result = run_deploy_check({"DJANGO_BEHIND_HTTPS_PROXY": https})
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_with_debug_on():
+    # The check above can fail: the same command flags DEBUG=true.
+    result = run_deploy_check({"DJANGO_DEBUG": "true"})
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr
+
+
+PRINT_DEBUG = "from django.conf import settings; print(settings.DEBUG)"
+
+
+def test_manage_py_defaults_to_debug_for_local_development():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT_DEBUG],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "True", result.stderr
