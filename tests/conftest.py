@@ -1,0 +1,117 @@
+"""Fixtures for the black-box tests: Docker, the compose stack, local servers.
+
+On a laptop without Docker the container tests are skipped with a reason; in
+CI (CI=true) a missing engine fails them instead, so nothing is skipped there.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+START_TIMEOUT = 60
+
+
+def run(args, *, check=True, timeout=600, **kwargs):
+    return subprocess.run(
+        args, check=check, timeout=timeout, capture_output=True, text=True, **kwargs
+    )
+
+
+def require(what, problem):
+    """Skip on a laptop, fail in CI."""
+    message = f"{what} unavailable: {problem}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI must provide it: see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout=START_TIMEOUT, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except (requests.RequestException, subprocess.SubprocessError):
+            pass
+        time.sleep(interval)
+    return False
+
+
+def csrf_token(html):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def greet(base_url, name, session=None):
+    """What a browser does: load the form, then post it with its cookie and token."""
+    session = session or requests.Session()
+    form = session.get(f"{base_url}/", timeout=10)
+    token = csrf_token(form.text)
+    return session.post(
+        f"{base_url}/greet", data={"username": name, "csrfmiddlewaretoken": token}, timeout=10
+    )
+
+
+@pytest.fixture(scope="session")
+def docker():
+    if not shutil.which("docker"):
+        require("Docker", "no docker command on PATH")
+    info = run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False, timeout=30)
+    if info.returncode != 0:
+        require("Docker", f"no engine answers ({info.stderr.strip()[:200]})")
+    if run(["docker", "compose", "version"], check=False, timeout=30).returncode != 0:
+        require("Docker Compose", "the compose plugin is missing")
+
+
+@dataclass
+class Stack:
+    """The compose stack under test, published on 127.0.0.1:<port>."""
+
+    project: str
+    port: int
+    env: dict
+    seconds_to_healthy: float
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def compose(self, *args, check=True, timeout=600):
+        cmd = ["docker", "compose", "-p", self.project, "-f", str(ROOT / "docker-compose.yml")]
+        return run([*cmd, *args], check=check, timeout=timeout, env=self.env, cwd=ROOT)
+
+    def up(self):
+        started = time.monotonic()
+        self.compose("up", "-d", "--wait", "--wait-timeout", str(START_TIMEOUT))
+        return time.monotonic() - started
+
+    def container_id(self):
+        return self.compose("ps", "-q", "web").stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def stack(docker):
+    port = free_port()
+    env = {**os.environ, "GREETER_PORT": str(port), "GREETER_BIND": "127.0.0.1"}
+    stack = Stack(f"greeter-test-{os.getpid()}", port, env, 0.0)
+    stack.compose("build")  # built first, so that the start below is timed alone
+    try:
+        stack.seconds_to_healthy = stack.up()
+        yield stack
+    finally:
+        stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)

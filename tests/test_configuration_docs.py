@@ -1,0 +1,30 @@
+"""Every environment variable the code reads is documented in README.md and .env.example."""
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+READERS = {
+    "project/settings.py": r'env\.\w+\("([A-Z_]+)"',
+    "gunicorn.conf.py": r'os\.environ\.get\("([A-Z_]+)"',
+    "docker-compose.yml": r"\$\{([A-Z_]+)",
+}
+
+
+def variables_read():
+    found = set()
+    for path, pattern in READERS.items():
+        found |= set(re.findall(pattern, (ROOT / path).read_text()))
+    return sorted(found)
+
+
+def test_the_code_reads_the_documented_variables():
+    assert {"DJANGO_SECRET_KEY", "WEB_CONCURRENCY", "GREETER_PORT"} <= set(variables_read())
+
+
+@pytest.mark.parametrize("variable", variables_read())
+def test_variable_is_documented(variable):
+    assert f"| `{variable}` |" in (ROOT / "README.md").read_text()
+    assert re.search(rf"^#? ?{variable}=", (ROOT / ".env.example").read_text(), re.MULTILINE)

@@ -1,0 +1,21 @@
+"""The code and the Dockerfile pass their linters (configured in pyproject.toml
+and .hadolint.yaml)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["hadolint", "Dockerfile"]],
+    ids=" ".join,
+)
+def test_linter_is_clean(command):
+    result = run([str(BIN / command[0]), *command[1:]], cwd=ROOT, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

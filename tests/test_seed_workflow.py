@@ -1,0 +1,73 @@
+"""The seed's own commands: `docker build -t mlops-docker-demo .`, then
+`docker run -p 5000:5000 mlops-docker-demo` (here on 127.0.0.1 and a free port)."""
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port, greet, run, wait_until
+
+pytestmark = pytest.mark.container
+
+IMAGE = "mlops-docker-demo"
+
+
+@pytest.fixture(scope="module")
+def seed_image(docker):
+    run(["docker", "build", "-t", IMAGE, "."], cwd=ROOT)
+    return IMAGE
+
+
+@pytest.fixture
+def seed_container(seed_image):
+    """`docker run -p 5000:5000 mlops-docker-demo`, detached so the test can drive it."""
+    name = f"greeter-seed-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", seed_image])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok), "never answered"
+        yield name, url
+    finally:
+        run(["docker", "rm", "-f", name], check=False)
+
+
+def health(name):
+    return run(["docker", "inspect", "-f", "{{.State.Health.Status}}", name]).stdout.strip()
+
+
+def exits_within(name, seconds):
+    return wait_until(
+        lambda: (
+            run(["docker", "inspect", "-f", "{{.State.Running}}", name]).stdout.strip() == "false"
+        ),
+        timeout=seconds,
+        interval=0.05,
+    )
+
+
+def test_seed_run_serves_the_form_and_greets(seed_container):
+    name, url = seed_container
+    assert '<form action="/greet" method="post"' in requests.get(f"{url}/", timeout=10).text
+    response = greet(url, "Ada")
+    assert "Hello Ada, Welcome to this app for Docker Demonstration." in response.text
+    assert wait_until(lambda: health(name) == "healthy", timeout=30)  # the image's HEALTHCHECK
+
+
+def test_docker_stop_ends_it_in_under_two_seconds(seed_container):
+    name, _ = seed_container
+    started = time.monotonic()
+    run(["docker", "stop", name])
+    took = time.monotonic() - started
+    assert took < 2, f"docker stop took {took:.1f} s"
+    exit_code = run(["docker", "inspect", "-f", "{{.State.ExitCode}}", name]).stdout.strip()
+    assert exit_code == "0"  # a clean shutdown, not Docker's SIGKILL (137)
+
+
+def test_ctrl_c_ends_it_in_under_two_seconds(seed_container):
+    # Ctrl+C in `docker run -it` sends SIGINT to PID 1, which is gunicorn.
+    name, _ = seed_container
+    run(["docker", "kill", "--signal", "INT", name])
+    assert exits_within(name, 2)
