@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers /healthz before host validation: probes call by IP (see greeter/health.py).
     "greeter.health.HealthCheckMiddleware",
+    # Picks the language from the language cookie, else from Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
@@ -72,7 +74,18 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("hi", "हिन्दी"),
+    ("ar", "العربية"),
+]
 USE_I18N = True
+# The selector stores the choice in a cookie (no session, no database). No
+# script reads it, so scripts can't.
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 
@@ -122,12 +135,28 @@ else:
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W016"]
 
 # --- Logging: everything to stderr, where `docker compose logs` finds it -------
+LOG_FORMAT = "{levelname} {name}: {message}"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": LOG_FORMAT, "style": "{"},
+        "one_line": {
+            "()": "project.log_formatters.OneLineFormatter",
+            "format": LOG_FORMAT,
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "stderr_one_line": {"class": "logging.StreamHandler", "formatter": "one_line"},
+    },
     "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Requests Django refuses as suspicious (bad Host, too many fields …):
+        # logged, but as one line, since they are the client's doing, not a bug.
+        "django.security": {"handlers": ["stderr_one_line"], "propagate": False},
+    },
 }
 
 GREETER_VERSION = env.str("GREETER_VERSION", default="dev")

@@ -1,0 +1,117 @@
+"""Greetings in the visitor's language, over HTTP against the running container."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, csrf_token, greet, require, run
+
+NAME = "<b>Ada</b>"
+ESCAPED = "&lt;b&gt;Ada&lt;/b&gt;"
+# Each language: its direction, its form heading, and its greeting (name escaped).
+LANGUAGES = {
+    "en": (
+        "ltr",
+        "Hello! What is your name?",
+        f"Hello {ESCAPED}, Welcome to this app for Docker Demonstration.",
+    ),
+    "es": (
+        "ltr",
+        "¡Hola! ¿Cómo te llamas?",
+        f"Hola {ESCAPED}, bienvenido a esta aplicación de demostración de Docker.",
+    ),
+    "fr": (
+        "ltr",
+        "Bonjour\u00a0! Comment vous appelez-vous\u00a0?",
+        f"Bonjour {ESCAPED}, bienvenue dans cette application de démonstration Docker.",
+    ),
+    "de": (
+        "ltr",
+        "Hallo! Wie heißen Sie?",
+        f"Hallo {ESCAPED}, willkommen in dieser App zur Docker-Demonstration.",
+    ),
+    "hi": (
+        "ltr",
+        "नमस्ते! आपका नाम क्या है?",
+        f"नमस्ते {ESCAPED}, Docker प्रदर्शन के लिए बने इस ऐप में आपका स्वागत है।",
+    ),
+    "ar": (
+        "rtl",
+        "مرحبًا! ما اسمك؟",
+        f"مرحبًا \u2068{ESCAPED}\u2069، أهلًا بك في هذا التطبيق لعرض Docker.",
+    ),
+}
+
+
+def html_tag(html):
+    return re.search(r"<html [^>]*>", html).group(0)
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_accept_language_chooses_the_page_language(stack, language):
+    direction, heading, greeting = LANGUAGES[language]
+    session = requests.Session()
+    session.headers["Accept-Language"] = f"{language},en;q=0.5"
+    page = session.get(f"{stack.url}/", timeout=10)
+    assert html_tag(page.text) == f'<html lang="{language}" dir="{direction}">'
+    assert f"<h1>{heading}</h1>" in page.text
+    assert "Accept-Language" in page.headers["Vary"]
+    assert greeting in greet(stack.url, NAME, session).text
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_selector_switches_without_javascript(stack, language):
+    direction, heading, greeting = LANGUAGES[language]
+    session = requests.Session()
+    session.headers["Accept-Language"] = "de" if language != "de" else "fr"
+    form = session.get(f"{stack.url}/", timeout=10)
+    # What the selector's button submits: a plain form post, no script.
+    chosen = session.post(
+        f"{stack.url}/i18n/setlang/",
+        data={"language": language, "next": "/", "csrfmiddlewaretoken": csrf_token(form.text)},
+        timeout=10,
+    )
+    assert chosen.url == f"{stack.url}/"  # redirected back to the form
+    assert session.cookies["django_language"] == language
+    assert html_tag(chosen.text) == f'<html lang="{language}" dir="{direction}">'
+    assert f"<h1>{heading}</h1>" in chosen.text
+    assert greeting in greet(stack.url, NAME, session).text
+
+
+@pytest.mark.container
+def test_every_language_is_offered_by_the_selector(stack):
+    html = requests.get(f"{stack.url}/", timeout=10).text
+    offered = re.findall(r'<button type="submit" name="language" value="(\w+)" lang="\1"', html)
+    assert offered == list(LANGUAGES)
+
+
+def test_translations_are_complete_and_current(tmp_path):
+    """makemessages finds no new, untranslated or fuzzy string in any language."""
+    if not shutil.which("xgettext") or not shutil.which("msgfmt"):
+        require("GNU gettext", "xgettext/msgfmt not installed (apt-get install gettext)")
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", "staticfiles"))
+    run(
+        [sys.executable, "../manage.py", "makemessages", "-a", "--add-location", "file"],
+        cwd=copy / "greeter",
+    )
+    for po in sorted((copy / "greeter/locale").glob("*/LC_MESSAGES/django.po")):
+        committed = ROOT / po.relative_to(copy)
+        assert without_date(po.read_text()) == without_date(committed.read_text()), (
+            f"{committed} is out of date: run makemessages (see README.md)"
+        )
+        stats = subprocess.run(
+            ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
+            capture_output=True, text=True, check=True,
+        ).stderr  # fmt: skip
+        assert re.fullmatch(r"\d+ translated messages\.\n", stats), f"{po}: {stats}"
+
+
+def without_date(po_text):
+    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", po_text)
