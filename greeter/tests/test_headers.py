@@ -8,6 +8,7 @@ CSP_DIRECTIVES = {
     "style-src 'self'",
     "img-src 'self'",
     "form-action 'self'",
+    "connect-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
 }
