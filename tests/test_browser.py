@@ -220,3 +220,15 @@ def test_first_visit_transfers_at_most_8_kb(browser, stack):
     assert any(re.search(r"\.css$", url) for url in sizes)
     assert any(re.search(r"favicon\.\w+\.svg$", url) for url in sizes)
     assert sum(sizes.values()) <= 8 * 1024, sizes
+
+
+def test_dark_colour_scheme_is_accessible(visit):
+    visit.page.emulate_media(color_scheme="dark")
+    visit.open()
+    background = visit.page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert background == "rgb(21, 24, 28)"  # the dark palette is in use
+    assert_accessible(visit)
+    visit.expect_status(422)
+    visit.submit("")
+    assert_accessible(visit)
+    visit.screenshot("error-blank-dark")
