@@ -76,7 +76,8 @@ def test_pods_are_locked_down(deployment):
         "readOnlyRootFilesystem": True,
         "capabilities": {"drop": ["ALL"]},
     }
-    assert container["resources"]["requests"] and container["resources"]["limits"]
+    assert container["resources"]["requests"]
+    assert container["resources"]["limits"]
     tmp = next(v for v in pod["volumes"] if v["name"] == "tmp")
     assert "emptyDir" in tmp
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
