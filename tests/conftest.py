@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +117,19 @@ def stack(docker):
         yield stack
     finally:
         stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
+
+
+@contextmanager
+def running_container(image, *, env=None, prefix="greeter-test"):
+    """`docker run -d -p 127.0.0.1:<free port>:5000 IMAGE`, removed afterwards.
+    Yields (container name, base URL) once /healthz answers."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    env_args = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
+    run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", *env_args, image])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok), "never answered"
+        yield name, url
+    finally:
+        run(["docker", "rm", "-f", name], check=False)

@@ -2,12 +2,11 @@
 `docker run -p 5000:5000 mlops-docker-demo` (here on 127.0.0.1 and a free port)."""
 
 import time
-import uuid
 
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, greet, run, wait_until
+from tests.conftest import ROOT, greet, run, running_container, wait_until
 
 pytestmark = pytest.mark.container
 
@@ -23,15 +22,8 @@ def seed_image(docker):
 @pytest.fixture
 def seed_container(seed_image):
     """`docker run -p 5000:5000 mlops-docker-demo`, detached so the test can drive it."""
-    name = f"greeter-seed-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", seed_image])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok), "never answered"
+    with running_container(seed_image, prefix="greeter-seed") as (name, url):
         yield name, url
-    finally:
-        run(["docker", "rm", "-f", name], check=False)
 
 
 def health(name):
