@@ -24,6 +24,18 @@ def reject_control_characters(value):
         )
 
 
+def reject_undecodable_text(value):
+    """Bytes that were not valid UTF-8 arrive as U+FFFD: say so, don't greet "��"."""
+    if "\ufffd" in value:
+        raise ValidationError(
+            _(
+                "Part of your name could not be read (it was not sent as valid UTF-8). "
+                "Please type it again."
+            ),
+            code="undecodable",
+        )
+
+
 class NameField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -33,7 +45,7 @@ class NameField(forms.CharField):
             validator
             for validator in self.validators
             if not isinstance(validator, ProhibitNullCharactersValidator)
-        ] + [reject_control_characters]
+        ] + [reject_control_characters, reject_undecodable_text]
 
 
 class GreetingForm(forms.Form):

@@ -28,7 +28,10 @@ def csrf_failure(request, reason=""):
     Rendering the form sets a fresh CSRF cookie, so one more press of the button
     succeeds as long as the browser accepts cookies, which the notice explains.
     """
-    typed = request.POST.get("username", "") if request.method == "POST" else ""
+    if request.method != "POST":
+        # PUT, DELETE and other unsafe methods: not a form, nothing to re-show.
+        return render(request, "403.html", status=403)
+    typed = request.POST.get("username", "")
     notice = _(
         "Your form had expired or your browser did not send its security cookie. "
         "Your name is kept below: press the button again. If this keeps happening, "

@@ -99,6 +99,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Request limits ------------------------------------------------------------
+# The one form holds a name of at most 100 characters: refuse anything far
+# bigger before reading it (a 400), and file uploads outright, which would
+# otherwise be spooled to the small /tmp.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+
 # --- Security headers, on every response -----------------------------------
 # The pages need nothing but their own stylesheet and favicon: forbid the rest,
 # so an injected tag can neither run script nor load or send anything.

@@ -1,6 +1,7 @@
 """Errors get a friendly page in the site's look, never a traceback."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 
@@ -39,3 +40,15 @@ def test_csrf_failure_page_explains_cookies_and_reload(csrf_client):
     html = response.content.decode()
     assert "allow cookies for this site and reload the page" in html
     assert 'role="alert"' in html
+
+
+def test_a_body_over_the_limit_gets_the_bad_request_page(client):
+    response = client.post("/greet", {"username": "x" * (300 * 1024)})
+    assert_friendly_page(response, 400, "Bad request")
+
+
+def test_file_uploads_are_refused(client):
+    upload = SimpleUploadedFile("big.bin", b"x" * 1024)
+    assert_friendly_page(
+        client.post("/greet", {"username": "Ada", "f": upload}), 400, "Bad request"
+    )

@@ -71,3 +71,10 @@ def test_field_is_labelled_for_a_person_and_required():
     field = GreetingForm().fields["username"]
     assert field.label == "Your name"
     assert field.required
+
+
+def test_text_that_was_not_valid_utf8_is_rejected_not_greeted():
+    # Django decodes invalid UTF-8 in a form as U+FFFD.
+    form, valid = validate("Ada \ufffd\ufffd")
+    assert not valid
+    assert "could not be read" in form.errors["username"][0]

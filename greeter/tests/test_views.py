@@ -123,3 +123,18 @@ def test_health_endpoint_is_not_redirected_to_https(client, settings, https_sett
     settings.SECURE_REDIRECT_EXEMPT = https_settings["SECURE_REDIRECT_EXEMPT"]
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_unsafe_methods_without_a_token_get_the_plain_refusal(csrf_client, method):
+    response = getattr(csrf_client, method)("/greet")
+    assert response.status_code == 403
+    assert "<h1>Not allowed</h1>" in response.content.decode()
+
+
+def test_invalid_utf8_in_the_body_is_rejected_with_a_message(client):
+    response = client.post(
+        "/greet", b"username=Ada%FF%FE", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 422
+    assert "could not be read" in response.content.decode()

@@ -1,0 +1,84 @@
+"""A raw HTTP/1.1 client for the hostile-request tests: it sends exactly the
+bytes given, where a normal client library would refuse or "fix" them."""
+
+import re
+import socket
+from dataclasses import dataclass
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+def raw_request(port, data, *, timeout=10, shutdown_write=False):
+    """Sends `data` to 127.0.0.1:port and reads one response.
+
+    The server may answer and close before it has read everything (a body
+    that is too large): the send error is ignored and the answer read anyway.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            if shutdown_write:
+                sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received = b""
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+                if complete(received):
+                    break
+        except ConnectionResetError:
+            pass
+    return parse(received)
+
+
+def complete(received):
+    head, separator, body = received.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    length = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    if length:
+        return len(body) >= int(length.group(1))
+    if re.search(rb"(?im)^transfer-encoding:\s*chunked", head):
+        return body.endswith(b"0\r\n\r\n")
+    return False
+
+
+def parse(received):
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    match = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+    if not match:
+        raise ConnectionError(f"no HTTP response: {received[:200]!r}")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        key = name.strip().lower()
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = dechunk(body)
+    return RawResponse(int(match.group(1)), headers, body)
+
+
+def dechunk(body):
+    out = b""
+    while body:
+        size_line, _, rest = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out += rest[:size]
+        body = rest[size + 2 :]
+    return out
