@@ -1,17 +1,18 @@
 import logging
 
 
-class OneLineFormatter(logging.Formatter):
-    """Formats a record without its traceback.
+class ClientErrorFormatter(logging.Formatter):
+    """Leaves out the traceback of requests refused with a 4xx status.
 
-    Django logs every refused request (a Host not allowed, too many fields, a
-    body too large) at ERROR with the exception attached. Those are the
-    client's fault, expected on any public server: one line each is enough,
-    and a traceback in the logs should always mean a bug.
+    Django logs every request it refuses (a Host not allowed, too many fields,
+    a body it can't parse) with the exception attached, and marks the record
+    with the response's status_code. Those are the client's doing, expected on
+    any public server: one line each. A 5xx, or any error outside a request,
+    keeps its traceback, so a traceback in the logs always means a bug.
     """
 
-    def formatException(self, exc_info):
-        return ""
-
-    def formatStack(self, stack_info):
-        return ""
+    def format(self, record):
+        status = getattr(record, "status_code", None)
+        if record.exc_info and status is not None and status < 500:
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(record)

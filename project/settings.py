@@ -149,28 +149,19 @@ else:
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W016"]
 
 # --- Logging: everything to stderr, where `docker compose logs` finds it -------
-LOG_FORMAT = "{levelname} {name}: {message}"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": LOG_FORMAT, "style": "{"},
-        "one_line": {
-            "()": "project.log_formatters.OneLineFormatter",
-            "format": LOG_FORMAT,
+        # Refused requests (4xx) are logged as one line, errors with a traceback.
+        "plain": {
+            "()": "project.log_formatters.ClientErrorFormatter",
+            "format": "{levelname} {name}: {message}",
             "style": "{",
         },
     },
-    "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "stderr_one_line": {"class": "logging.StreamHandler", "formatter": "one_line"},
-    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Requests Django refuses as suspicious (bad Host, too many fields …):
-        # logged, but as one line, since they are the client's doing, not a bug.
-        "django.security": {"handlers": ["stderr_one_line"], "propagate": False},
-    },
 }
 
 GREETER_VERSION = env.str("GREETER_VERSION", default="dev")

@@ -1,33 +1,37 @@
 import logging
 import sys
 
-from django.conf import settings
-
-from project.log_formatters import OneLineFormatter
+from project.log_formatters import ClientErrorFormatter
 
 
-def record_with_traceback():
+def record(status_code=None):
     try:
         raise ValueError("refused")
     except ValueError:
-        return logging.LogRecord(
-            "django.security", logging.ERROR, "", 0, "Bad host", None, sys.exc_info()
-        )
+        exc_info = sys.exc_info()
+    log = logging.LogRecord("django.request", logging.WARNING, "", 0, "Bad request", None, exc_info)
+    if status_code is not None:
+        log.status_code = status_code
+    return log
+
+
+def formatted(log):
+    return ClientErrorFormatter("{levelname} {name}: {message}", style="{").format(log)
 
 
 def test_refused_requests_are_logged_as_one_line_without_traceback():
-    text = OneLineFormatter("{levelname} {name}: {message}", style="{").format(
-        record_with_traceback()
-    )
-    assert text == "ERROR django.security: Bad host"
+    assert formatted(record(400)) == "WARNING django.request: Bad request"
 
 
-def test_other_errors_keep_their_traceback():
-    text = logging.Formatter().format(record_with_traceback())
-    assert "Traceback" in text
+def test_server_errors_keep_their_traceback():
+    assert "Traceback" in formatted(record(500))
 
 
-def test_only_djangos_security_logger_uses_the_one_line_format():
-    loggers = settings.LOGGING["loggers"]
-    assert loggers["django.security"]["handlers"] == ["stderr_one_line"]
-    assert settings.LOGGING["root"]["handlers"] == ["stderr"]
+def test_errors_outside_a_request_keep_their_traceback():
+    assert "Traceback" in formatted(record())
+
+
+def test_the_original_record_is_left_intact_for_other_handlers():
+    log = record(403)
+    formatted(log)
+    assert log.exc_info is not None
