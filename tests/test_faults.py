@@ -1,0 +1,134 @@
+"""Faults: a worker killed under load, the main process killed, a stop under load."""
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.conftest import csrf_token, run, wait_until
+from tests.load import BackgroundLoad
+
+pytestmark = pytest.mark.container
+
+LIST_WORKERS = (
+    "import os\n"
+    "for pid in os.listdir('/proc'):\n"
+    "    if pid.isdigit() and pid != '1':\n"
+    "        stat = open(f'/proc/{pid}/stat').read().split()\n"
+    "        if stat[3] == '1' and 'gunicorn' in open(f'/proc/{pid}/cmdline').read():\n"
+    "            print(pid)\n"
+)
+
+
+def workers(stack):
+    out = stack.compose("exec", "-T", "web", "python", "-c", LIST_WORKERS).stdout
+    return set(out.split())
+
+
+def health(container):
+    return run(["docker", "inspect", "-f", "{{.State.Health.Status}}", container]).stdout.strip()
+
+
+def test_a_killed_worker_is_replaced_within_a_second_under_load(stack):
+    before = workers(stack)
+    assert len(before) >= 2
+    victim = sorted(before)[0]
+    with BackgroundLoad(f"{stack.url}/", clients=8, limit=30) as load:
+        time.sleep(2)
+        killed_at = time.monotonic() - load.started
+        stack.compose("exec", "-T", "web", "python", "-c", f"import os; os.kill({victim}, 9)")
+        replaced = wait_until(
+            lambda: len(workers(stack) - {victim}) == len(before), timeout=5, interval=0.05
+        )
+        replaced_after = time.monotonic() - load.started - killed_at
+        time.sleep(3)
+    failures = load.result.failures
+    print(
+        f"\nworker killed: replaced after {replaced_after:.2f} s; {len(failures)} failed requests"
+    )
+    assert replaced
+    assert replaced_after <= 1.0
+    # Only requests in flight on the killed worker may fail: at most one per client,
+    # and none once the replacement is up.
+    assert len(failures) <= 8
+    assert all(at < killed_at + 1.0 for at, _ in failures), failures
+    assert load.result.ok > 0
+
+
+def test_killing_the_main_process_restarts_the_container_healthy_within_5_s(stack):
+    container = stack.container_id()
+    host_pid = int(run(["docker", "inspect", "-f", "{{.State.Pid}}", container]).stdout)
+    restarts = int(run(["docker", "inspect", "-f", "{{.RestartCount}}", container]).stdout)
+    killed = time.monotonic()
+    # From the host: inside its own namespace, PID 1 can't be sent SIGKILL.
+    run(["kill", "-9", str(host_pid)])
+    assert wait_until(
+        lambda: (
+            int(run(["docker", "inspect", "-f", "{{.RestartCount}}", container]).stdout) > restarts
+            and health(container) == "healthy"
+        ),
+        timeout=15,
+        interval=0.1,
+    )
+    took = time.monotonic() - killed
+    print(f"\nmain process killed: healthy again after {took:.1f} s")
+    assert took <= 5
+    assert requests.get(f"{stack.url}/", timeout=5).status_code == 200
+
+
+def test_stop_lets_the_request_in_flight_finish_and_refuses_new_ones(stack):
+    session = requests.Session()
+    token = csrf_token(session.get(f"{stack.url}/", timeout=10).text)
+    body = f"username=Ada&csrfmiddlewaretoken={token}".encode()
+    head = (
+        f"POST /greet HTTP/1.1\r\nHost: 127.0.0.1:{stack.port}\r\n"
+        f"Cookie: csrftoken={session.cookies['csrftoken']}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    in_flight = socket.create_connection(("127.0.0.1", stack.port), timeout=10)
+    in_flight.sendall(head + body[:10])  # the server is now reading this request
+    time.sleep(0.3)
+
+    stopping = threading.Thread(target=stack.compose, args=("stop",))
+    load = BackgroundLoad(f"{stack.url}/", clients=4, limit=20).__enter__()
+    time.sleep(1.0)
+    started = time.monotonic()
+    stopping.start()
+    try:
+        # Once SIGTERM has arrived, gunicorn closes its listening socket: a new
+        # connection is then refused at once, while the request in flight goes on.
+        refused_in = None
+        deadline = time.monotonic() + 5
+        while refused_in is None and time.monotonic() < deadline:
+            attempt = time.monotonic()
+            try:
+                requests.get(f"{stack.url}/", timeout=3)
+                time.sleep(0.05)
+            except requests.ConnectionError:
+                refused_in = time.monotonic() - attempt
+        assert refused_in is not None, "new connections were still accepted 5 s after stop"
+
+        in_flight.sendall(body[10:])  # the rest of the request in flight
+        response = b""
+        while chunk := in_flight.recv(65536):
+            response += chunk
+        in_flight.close()
+        stopping.join(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        load.__exit__(None, None, None)
+        stack.up()
+    print(f"\nstop under load: new request refused in {refused_in:.2f} s, stop took {took:.1f} s")
+    assert response.startswith(b"HTTP/1.1 200 OK")
+    assert b"Hello Ada, Welcome to this app for Docker Demonstration." in response
+    assert refused_in < 2  # refused at once, not left hanging
+    # The load's requests either got their page or a refused connection: no
+    # error page, no half answer.
+    assert load.result.ok > 0
+    assert not [outcome for _, outcome in load.result.failures if outcome.startswith("HTTP")]
+    status = json.loads(stack.compose("ps", "--format", "json", "web").stdout.splitlines()[0])
+    assert status["Health"] in ("healthy", "starting")

@@ -1,0 +1,97 @@
+"""Slowloris: 500 connections that trickle their request headers, never
+finishing them. A normal visitor must still be served within a second, and
+once the slow clients leave, throughput is back to normal."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.load import measure
+
+pytestmark = pytest.mark.container
+
+SLOW_CLIENTS = 500
+TRICKLE_EVERY = 2.0  # seconds between header lines
+HOLD_FOR = 25.0  # seconds the slow clients stay, at most
+
+
+async def slow_client(port, stop):
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    try:
+        writer.write(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode())
+        await writer.drain()
+        line = 0
+        while not stop.is_set():
+            await asyncio.sleep(TRICKLE_EVERY)
+            line += 1
+            writer.write(f"X-Slow-{line}: still typing\r\n".encode())
+            await writer.drain()
+        return True
+    except OSError:
+        return False
+    finally:
+        writer.close()
+
+
+class Slowloris:
+    """The slow clients, on their own event loop in a thread, bounded in
+    count (SLOW_CLIENTS) and time (HOLD_FOR)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.connected = 0
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+        self._ready = threading.Event()
+        self._loop = self._stop = None
+
+    async def _main(self):
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        tasks = [
+            asyncio.create_task(slow_client(self.port, self._stop)) for _ in range(SLOW_CLIENTS)
+        ]
+        await asyncio.sleep(1)  # let the connections open
+        self.connected = sum(1 for t in tasks if not t.done())
+        self._ready.set()
+        try:
+            await asyncio.wait_for(self._stop.wait(), HOLD_FOR)
+        except TimeoutError:
+            self._stop.set()
+        await asyncio.gather(*tasks)
+
+    def __enter__(self):
+        self._thread.start()
+        assert self._ready.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
+
+
+def test_normal_visitors_are_served_while_500_clients_trickle_headers(stack):
+    url = f"{stack.url}/"
+    before = measure(url, seconds=3)
+    with Slowloris(stack.port) as slowloris:
+        assert slowloris.connected == SLOW_CLIENTS  # all holding a connection open
+        latencies = []
+        for _ in range(100):
+            started = time.monotonic()
+            assert requests.get(url, timeout=5).status_code == 200
+            latencies.append(time.monotonic() - started)
+        during = measure(url, seconds=3)
+    after = measure(url, seconds=3)
+    latencies.sort()
+    p99 = latencies[98]
+    print(
+        f"\nslowloris: p99 {p99 * 1000:.0f} ms for a normal visitor; throughput "
+        f"{before.rate:.0f} req/s before, {during.rate:.0f} during, {after.rate:.0f} after"
+    )
+    assert p99 <= 1.0
+    assert not during.failures
+    assert after.rate >= 0.7 * before.rate
