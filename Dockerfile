@@ -30,14 +30,35 @@ RUN python -m venv /opt/venv
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=/tmp/requirements.txt \
     pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.txt
+
+
+# The app's files, built once: static files hashed and compressed (brotli is
+# needed only here), translations and bytecode compiled, since the running
+# container cannot write them (and .mo files are build output, not in git).
+FROM build AS app
 WORKDIR /app
 COPY . .
-# Static files are hashed and compressed once, here, not at every start;
-# translations and bytecode are compiled once, since the running container
-# cannot write them (and .mo files are build output, not kept in git).
 RUN DJANGO_DEBUG=false python manage.py collectstatic --noinput \
     && python manage.py compilemessages \
     && python -m compileall -q project greeter gunicorn.conf.py
+
+
+# The venv the container runs with: without what nothing at run time loads.
+# pip (nothing is installed at run time), brotli (used by collectstatic only),
+# the packages' own test suites, Django's .po sources and the catalogs of the
+# languages Greeter does not offer (project/settings.py LANGUAGES).
+FROM build AS runtime-venv
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+WORKDIR /opt/venv/lib/python3.13/site-packages
+RUN pip uninstall -y -q brotli \
+    && rm -rf gevent/tests greenlet/tests zope/interface/tests zope/interface/common/tests \
+        csp/tests django/contrib/admin/static \
+    && find django -name "*.po" -delete \
+    && find django -type d -name LC_MESSAGES | while read -r messages; do \
+        language=$(basename "$(dirname "$messages")"); \
+        case "$language" in en|es|fr|de|hi|ar) ;; *) rm -rf "$(dirname "$messages")" ;; esac; \
+    done \
+    && pip uninstall -y -q pip
 
 
 # The development variant for `docker compose watch`: runserver with debug on,
@@ -46,7 +67,7 @@ FROM base AS dev
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=10001:10001 . .
-COPY --from=build --chown=10001:10001 /app/greeter/locale /app/greeter/locale
+COPY --from=app --chown=10001:10001 /app/greeter/locale /app/greeter/locale
 USER 10001:10001
 ENV DJANGO_DEBUG=true
 EXPOSE 5000
@@ -67,10 +88,10 @@ LABEL org.opencontainers.image.title="Greeter" \
       org.opencontainers.image.created=$CREATED \
       org.opencontainers.image.source=$SOURCE \
       org.opencontainers.image.licenses="MIT"
-COPY --from=build /opt/venv /opt/venv
+COPY --from=runtime-venv /opt/venv /opt/venv
 WORKDIR /app
 # Owned by root and only readable by the app: it can't rewrite its own code.
-COPY --from=build /app /app
+COPY --from=app /app /app
 ENV DJANGO_DEBUG=false \
     GREETER_VERSION=$VERSION
 # A fixed, unprivileged UID/GID (not in /etc/passwd: nothing needs a home),

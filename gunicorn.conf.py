@@ -36,7 +36,6 @@ def post_request(worker, req, environ, resp):
     gevent.sleep(0)
 
 
-
 def container_cpus(cgroup=Path("/sys/fs/cgroup")):
     """CPUs this container may use: its cgroup quota, not the host's core count.
 

@@ -1,0 +1,95 @@
+"""No secret in the repository, in any image layer or in the image's history."""
+
+import io
+import json
+import re
+import subprocess
+import tarfile
+
+import pytest
+
+from tests.conftest import ROOT, run
+
+SECRET_PATTERNS = [
+    re.compile(rb"-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----"),
+    re.compile(rb"\bAKIA[0-9A-Z]{16}\b"),  # AWS access key
+    re.compile(rb"\bgh[pousr]_[A-Za-z0-9]{36}\b"),  # GitHub token
+    re.compile(rb"\bxox[baprs]-[A-Za-z0-9-]{10,}"),  # Slack token
+    re.compile(rb"django-insecure-[^\s\"']{20,}"),  # startproject's generated key
+    # A secret key or password given a literal value (not read from the environment).
+    re.compile(rb"(?i)(?:SECRET_KEY|PASSWORD|API_KEY|TOKEN)\s*[=:]\s*[\"'][^\"'\s]{16,}[\"']"),
+    re.compile(rb"(?im)^DJANGO_SECRET_KEY=\S+"),  # a filled-in .env line
+]
+SECRET_FILE_NAMES = re.compile(r"(^|/)(\.env|id_rsa|id_ed25519|.*\.pem|.*\.key|.*\.p12)$")
+
+
+def secrets_in(name, content):
+    return [f"{name}: {p.pattern[:40]!r}" for p in SECRET_PATTERNS if p.search(content)]
+
+
+def test_the_scan_finds_a_planted_secret():
+    # Built from pieces, so that this file does not hold the secrets it plants.
+    planted = (
+        b"SECRET_KEY" + b' = "' + b"s3cr3t" * 5 + b'"\n' + b"-----BEGIN " + b"PRIVATE KEY-----"
+    )
+    assert len(secrets_in("planted", planted)) == 2
+
+
+def test_no_secret_in_the_repository():
+    # What is committed, and what would be: untracked files git does not ignore.
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    files = run(command, cwd=ROOT).stdout.split("\0")
+    found = []
+    for name in filter(None, files):
+        path = ROOT / name
+        if SECRET_FILE_NAMES.search(name) and name != ".env.example":
+            found.append(f"{name}: a secret's file name")
+        if path.is_file() and path.stat().st_size < 1_000_000 and not name.endswith(".png"):
+            found += secrets_in(name, path.read_bytes())
+    assert found == []
+
+
+@pytest.mark.container
+def test_no_secret_in_the_image_config_or_history(stack):
+    image = "greeter:latest"
+    [config] = json.loads(run(["docker", "image", "inspect", image]).stdout)
+    env = dict(item.split("=", 1) for item in config["Config"]["Env"])
+    assert "DJANGO_SECRET_KEY" not in env
+    history = run(["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", image]).stdout
+    assert "SECRET_KEY" not in history
+    assert secrets_in("history", history.encode()) == []
+
+
+@pytest.mark.container
+def test_no_secret_in_any_image_layer(stack):
+    """Every file of every layer of the app (the base image's CA certificates aside)."""
+    saved = subprocess.run(
+        ["docker", "save", "greeter:latest"], capture_output=True, check=True, timeout=300
+    ).stdout
+    found, scanned = [], 0
+    with tarfile.open(fileobj=io.BytesIO(saved)) as image:
+        manifest = json.load(image.extractfile("manifest.json"))
+        base_layers = set(base_image_layers())
+        for layer_name in manifest[0]["Layers"]:
+            layer = image.extractfile(layer_name).read()
+            with tarfile.open(fileobj=io.BytesIO(layer)) as files:
+                members = [m for m in files.getmembers() if m.isfile()]
+                if {m.name for m in members} and layer_name in base_layers:
+                    continue
+                for member in members:
+                    scanned += 1
+                    if SECRET_FILE_NAMES.search(member.name):
+                        found.append(f"{member.name}: a secret's file name")
+                    elif member.size < 1_000_000:
+                        found += secrets_in(member.name, files.extractfile(member).read())
+    assert scanned > 1000  # the venv and the app were really read
+    assert found == []
+
+
+def base_image_layers():
+    """The layer files of python:3.13-slim, which Greeter's image starts from."""
+    saved = subprocess.run(
+        ["docker", "save", "python:3.13-slim"], capture_output=True, check=True, timeout=300
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(saved)) as image:
+        return json.load(image.extractfile("manifest.json"))[0]["Layers"]
