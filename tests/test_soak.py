@@ -6,8 +6,9 @@ import os
 import pytest
 import requests
 
+from bench.measure import container_memory_mib, wrk
 from tests.conftest import csrf_token, require
-from tests.load import container_memory_mib, wrk, wrk_available
+from tests.load import wrk_available
 
 pytestmark = pytest.mark.container
 

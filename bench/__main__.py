@@ -1,0 +1,94 @@
+"""Greeter's benchmark: Greeter, the ceiling and the seed peer side by side.
+
+    .venv/bin/python -m bench            # the full run (about 12 minutes)
+    .venv/bin/python -m bench --short    # a quick run that proves it works (CI)
+
+Every target is published on 127.0.0.1 and loaded through Docker's published
+port with wrk; the targets are measured in turn (A B C, A B C, …) so that a
+noisy machine hurts them all alike. Prints a markdown table and writes
+artifacts/bench/results.json and artifacts/bench/chart.png.
+"""
+
+import argparse
+import os
+import statistics
+from contextlib import ExitStack
+
+import requests
+
+from bench import extras, report, targets
+from bench.measure import csrf_pair, wrk
+
+CASES = [  # (case, path, wrk script, connections, needs static files)
+    ("GET / @16", "/", None, 16, False),
+    ("GET / @64", "/", None, 64, False),
+    ("POST /greet @16", "/greet", "bench/wrk/greet.lua", 16, False),
+    ("POST /greet @64", "/greet", "bench/wrk/greet.lua", 64, False),
+    ("GET hashed CSS @16", None, None, 16, True),
+]
+
+
+def stylesheet_path(url):
+    html = requests.get(f"{url}/", timeout=10).text
+    return html.split('<link rel="stylesheet" href="')[1].split('"')[0]
+
+
+def throughput(all_targets, rounds, seconds):
+    samples = {}  # (target, case) → [wrk result, …]
+    for round_number in range(rounds):
+        for target in all_targets:
+            cookie, token = csrf_pair(target.url) if target.name == "greeter" else ("x", "y")
+            env = {**os.environ, "CSRF_COOKIE": cookie, "CSRF_TOKEN": token}
+            for case, path, script, connections, static in CASES:
+                if static and not target.has_static:
+                    continue
+                path = path or stylesheet_path(target.url)
+                result = wrk(
+                    target.url + path,
+                    seconds=seconds,
+                    connections=connections,
+                    script=script,
+                    env=env,
+                )
+                samples.setdefault((target.name, case), []).append(result)
+                rate = result["rate"]
+                print(f"round {round_number + 1} {target.name:9} {case:20} {rate:8.0f} req/s")
+    return {
+        key: {
+            "rate": statistics.median(r["rate"] for r in results),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "errors": sum(r["errors"] for r in results),
+        }
+        for key, results in samples.items()
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="one round of 3 s runs (CI)")
+    options = parser.parse_args()
+    rounds, seconds = (1, 3) if options.short else (3, 10)
+    with ExitStack() as stack:
+        greeter = stack.enter_context(targets.greeter())
+        ceiling = stack.enter_context(targets.ceiling())
+        seed = stack.enter_context(targets.seed_peer())
+        results = {
+            "mode": "short" if options.short else "full",
+            "rounds": rounds,
+            "seconds": seconds,
+        }
+        results["throughput"] = throughput([greeter.target(), ceiling, seed], rounds, seconds)
+        results["greeter"] = {
+            **extras.cold_start(greeter, repeats=1 if options.short else 3),
+            "image_above_base_mb": extras.image_size_above_base() / 1e6,
+            "memory_after_load_mib": extras.memory_after_load(greeter, 5 if options.short else 30),
+            **extras.stop_time(greeter),
+            "rebuild_after_template_change_s": extras.rebuild_after_template_change(),
+            "first_visit_bytes": extras.first_visit_bytes(greeter.url),
+        }
+    report.write(results)
+
+
+if __name__ == "__main__":
+    main()

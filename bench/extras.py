@@ -1,0 +1,97 @@
+"""Greeter's figures beyond throughput: start, size, memory, stop, rebuild, weight."""
+
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+import requests
+
+from bench.measure import ROOT, container_memory_mib, run, transferred_bytes, wait_for, wrk
+
+
+def cold_start(stack, repeats):
+    """`docker compose up -d` with the image built → first 200, and → healthy.
+    The best of `repeats` starts, in seconds from the moment `up` is run."""
+    first_200, healthy = [], []
+    for _ in range(repeats):
+        stack.compose("down", "--timeout", "5")
+        started = time.monotonic()
+        stack.compose("up", "-d")
+        wait_for(lambda: requests.get(f"{stack.url}/", timeout=1).ok, interval=0.01)
+        first_200.append(time.monotonic() - started)
+        state = ["docker", "inspect", "-f", "{{.State.Health.Status}}", stack.container()]
+        wait_for(lambda state=state: run(state).stdout.strip() == "healthy", interval=0.05)
+        healthy.append(time.monotonic() - started)
+    return {"first_200_s": min(first_200), "healthy_s": min(healthy)}
+
+
+def image_size_above_base():
+    """Bytes of the layers Greeter adds to python:3.13-slim."""
+    size = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "greeter:latest"]).stdout)
+    base = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "python:3.13-slim"]).stdout)
+    return size - base
+
+
+def memory_after_load(stack, seconds):
+    wrk(stack.url + "/", seconds=seconds, connections=16)
+    return container_memory_mib(stack.container())
+
+
+def stop_time(stack):
+    """`docker compose stop` while clients keep requesting: how long, and
+    whether any request got a broken answer instead of a page or a refusal."""
+    broken, stop = [], threading.Event()
+
+    def client():
+        while not stop.is_set():
+            try:
+                status = requests.get(f"{stack.url}/", timeout=5).status_code
+                if status != 200:
+                    broken.append(status)
+            except requests.ConnectionError:
+                time.sleep(0.01)  # refused: the server is going away
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    started = time.monotonic()
+    stack.compose("stop")
+    took = time.monotonic() - started
+    stop.set()
+    for thread in threads:
+        thread.join()
+    stack.compose("up", "-d", "--wait")
+    return {"stop_s": took, "broken_answers": len(broken)}
+
+
+def rebuild_after_template_change():
+    """`docker build` of the project after a one-line template edit (cache warm)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT
+        )
+        for name in filter(None, files.stdout.split("\0")):
+            if (ROOT / name).is_file():
+                (ROOT / tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, f"{tmp}/{name}")
+        build = ["docker", "build", "-q", "-t", "greeter-bench-rebuild", tmp]
+        run(build, timeout=600)  # warms the cache for this context
+        template = f"{tmp}/greeter/templates/greeter/greeting.html"
+        with open(template, "a") as file:
+            file.write("{# a one-line change #}\n")
+        started = time.monotonic()
+        run(build, timeout=600)
+        took = time.monotonic() - started
+    subprocess.run(["docker", "rmi", "greeter-bench-rebuild"], capture_output=True, check=False)
+    return took
+
+
+def first_visit_bytes(url):
+    """HTML, stylesheet and favicon as a first visit fetches them (br/gzip)."""
+    html = requests.get(f"{url}/", timeout=10).text
+    css = html.split('<link rel="stylesheet" href="')[1].split('"')[0]
+    icon = html.split('<link rel="icon" href="')[1].split('"')[0]
+    return sum(transferred_bytes(url, path) for path in ("/", css, icon))

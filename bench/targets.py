@@ -1,0 +1,98 @@
+"""The three servers the benchmark compares, each published on 127.0.0.1."""
+
+import os
+import socket
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import requests
+
+from bench.measure import ROOT, run, wait_for
+
+SEED_DIR = ROOT.parent / "shared" / "peers" / "seed-flask"
+# The same hardening the compose file gives Greeter, for the ceiling's container.
+HARDENING = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL"]
+HARDENING += ["--security-opt", "no-new-privileges", "--memory", "256m", "--pids-limit", "128"]
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    container: str
+    has_static: bool
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class GreeterStack:
+    """Greeter as its compose file starts it, under its own project name."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.env = {**os.environ, "GREETER_PORT": str(self.port)}
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def compose(self, *args):
+        command = ["docker", "compose", "-p", "greeter-bench"]
+        command += ["-f", str(ROOT / "docker-compose.yml"), *args]
+        return run(command, env=self.env, cwd=ROOT, timeout=600)
+
+    def container(self):
+        return self.compose("ps", "-q", "web").stdout.strip()
+
+    def target(self):
+        return Target("greeter", self.url, self.container(), has_static=True)
+
+
+@contextmanager
+def greeter():
+    stack = GreeterStack()
+    stack.compose("build")
+    stack.compose("up", "-d", "--wait")
+    try:
+        yield stack
+    finally:
+        stack.compose("down", "--timeout", "5")
+
+
+@contextmanager
+def container(name, *options, image):
+    """`docker run -d` with `options`; `image` is the image and its command."""
+    port = free_port()
+    if exists(name):
+        run(["docker", "rm", "-f", name], timeout=60)
+    run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", *options, *image])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if wait_for(lambda: requests.get(f"{url}/", timeout=2).ok, timeout=60) is None:
+            raise RuntimeError(f"{name} did not answer")
+        yield url
+    finally:
+        run(["docker", "rm", "-f", name], timeout=60)
+
+
+def exists(name):
+    return run(["docker", "ps", "-aq", "--filter", f"name=^{name}$"]).stdout.strip() != ""
+
+
+@contextmanager
+def ceiling():
+    """bench/ceiling.py, served by Greeter's image and gunicorn.conf.py."""
+    mount = ["-v", f"{ROOT / 'bench'}:/bench:ro"]
+    command = ["gunicorn", "--pythonpath", "/bench", "ceiling:application"]
+    image_and_command = ["greeter:latest", *command]
+    with container("greeter-bench-ceiling", *HARDENING, *mount, image=image_and_command) as url:
+        yield Target("ceiling", url, "greeter-bench-ceiling", has_static=False)
+
+
+@contextmanager
+def seed_peer():
+    """The seed's Flask app, built and run as its Dockerfile says."""
+    run(["docker", "build", "-q", "-t", "greeter-bench-seed", str(SEED_DIR)], timeout=600)
+    with container("greeter-bench-seed", image=["greeter-bench-seed"]) as url:
+        yield Target("seed peer", url, "greeter-bench-seed", has_static=False)
