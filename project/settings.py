@@ -65,10 +65,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-            ],
+            # Only what the templates use: `request` for the selector's return path.
+            "context_processors": ["django.template.context_processors.request"],
         },
     },
 ]

@@ -1,0 +1,36 @@
+"""The benchmark runs end to end in its short mode (no targets asserted: speed
+belongs in the benchmark's printed figures, not in a timed test)."""
+
+import json
+import shutil
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, require, run
+
+pytestmark = pytest.mark.container
+
+
+def test_short_benchmark_prints_every_figure(docker):
+    if not shutil.which("wrk"):
+        require("wrk", "apt-get install wrk")
+    result = run([sys.executable, "-m", "bench", "--short"], cwd=ROOT, timeout=1200)
+    print(result.stdout)
+    for figure in (
+        "| GET / @16 | greeter |",
+        "| GET / @64 | ceiling |",
+        "| POST /greet @16 | seed peer |",
+        "| GET hashed CSS @16 | greeter |",
+        "cold start → first 200",
+        "cold start → healthy",
+        "image above python:3.13-slim",
+        "memory after load",
+        "`docker compose stop`",
+        "rebuild after a template change",
+        "first visit transferred",
+    ):
+        assert figure in result.stdout
+    results = json.loads((ROOT / "artifacts/bench/results.json").read_text())
+    assert all(row["errors"] == 0 for row in results["throughput"])
+    assert (ROOT / "artifacts/bench/chart.png").stat().st_size > 10_000
