@@ -5,23 +5,14 @@ width into artifacts/screenshots/."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser import (
-    ARTIFACTS,
-    EXPECTED_STATUS_MESSAGE,
-    VIEWPORTS,
-    chromium_available,
-    first_visit_bytes,
-    launch,
-)
+from tests.browser import Visit, chromium_available, first_visit_bytes, launch
 from tests.conftest import require
 
 pytestmark = pytest.mark.container
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -32,60 +23,6 @@ def browser(stack):
         browser = launch(playwright)
         yield browser
         browser.close()
-
-
-class Visit:
-    """One browser tab, recording what a person would not want to see:
-    console errors and warnings (CSP violations among them), script errors
-    and dialogs."""
-
-    def __init__(self, browser, url):
-        self.url = url
-        self.context = browser.new_context(viewport=VIEWPORTS["desktop"])
-        self.page = self.context.new_page()
-        self.console = []
-        self.dialogs = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
-        self.page.on("dialog", self._dialog)
-        self.expected_statuses = set()
-
-    def _console(self, message):
-        if message.type in ("error", "warning"):
-            self.console.append(message.text)
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def open(self, path="/"):
-        self.page.goto(f"{self.url}{path}")
-
-    def submit(self, name, *, key=None):
-        field = self.page.get_by_label("Your name")
-        field.fill(name)
-        if key:
-            field.press(key)
-        else:
-            self.page.get_by_role("button", name="Say hello").click()
-        self.page.wait_for_load_state()
-
-    def expect_status(self, status):
-        self.expected_statuses.add(status)
-
-    def unexpected_console(self):
-        allowed = {EXPECTED_STATUS_MESSAGE.format(status) for status in self.expected_statuses}
-        return [text for text in self.console if not any(text.startswith(a) for a in allowed)]
-
-    def screenshot(self, name):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for width, viewport in VIEWPORTS.items():
-            self.page.set_viewport_size(viewport)
-            self.page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
-        self.page.set_viewport_size(VIEWPORTS["desktop"])
-
-    def accessibility_violations(self):
-        return Axe().run(self.page).response["violations"]
 
 
 @pytest.fixture

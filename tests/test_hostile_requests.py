@@ -59,6 +59,21 @@ class Request:
     def name(self, name, **kwargs):
         return self.form(quote(name, safe=""), **kwargs)
 
+    def form_raw_bytes(self):
+        """Bytes that aren't UTF-8, not percent-encoded, as no browser sends them."""
+        return self.post(b"username=Ada\xff\xfe&csrfmiddlewaretoken=" + self.token.encode())
+
+    def truncated_body(self):
+        request = self.form("Ada")
+        head, _, body = request.partition(b"\r\n\r\n")
+        return head + b"\r\n\r\n" + body[: len(body) // 2]  # half the promised bytes, then EOF
+
+    @property
+    def stale_token(self):
+        """A valid token, but for a cookie this client no longer holds."""
+        other = requests.Session()
+        return csrf_token(other.get(f"http://{self.host}/", timeout=10).text)
+
     def multipart(self, parts, boundary="greeterboundary", declared=None):
         body = (
             b"".join(
@@ -148,27 +163,6 @@ CASES = [
     ("directory listing", lambda r: r.raw("GET /static/greeter/ HTTP/1.1"), 404, b"Page not found"),
 ]  # fmt: skip
 
-
-def form_raw_bytes(self):
-    return self.post(b"username=Ada\xff\xfe&csrfmiddlewaretoken=" + self.token.encode())
-
-
-def truncated_body(self):
-    request = self.form("Ada")
-    head, _, body = request.partition(b"\r\n\r\n")
-    return head + b"\r\n\r\n" + body[: len(body) // 2]  # half the promised bytes, then EOF
-
-
-@property
-def stale_token(self):
-    # A valid token, but for a cookie this client no longer holds.
-    other = requests.Session()
-    return csrf_token(other.get(f"http://{self.host}/", timeout=10).text)
-
-
-Request.form_raw_bytes = form_raw_bytes
-Request.truncated_body = truncated_body
-Request.stale_token = stale_token
 
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options")
 
