@@ -23,17 +23,18 @@ worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 
 def post_request(worker, req, environ, resp):
-    """Yield to the other connections after every response.
+    """Let the other connections go first after every response.
 
     A keep-alive client that sends its next request at once finds its socket
     readable again, and a greenlet only gives way when a read would block: so
-    without this, a few busy connections keep one worker to themselves while
-    the others wait up to seconds (measured: p99 0.8 s at 4 connections on one
-    worker, 20 ms with this yield).
+    a few busy connections kept a worker to themselves while the others waited
+    (p99 0.7 s at 16 connections). gevent.sleep(0) resumes this greenlet before
+    the hub has polled the other sockets; a 0.1 ms timer queues it behind them
+    (p99 36 ms, for 7% less throughput). Measured with wrk through the published port.
     """
     import gevent  # imported in the worker, after gevent has patched it
 
-    gevent.sleep(0)
+    gevent.sleep(0.0001)
 
 
 def container_cpus(cgroup=Path("/sys/fs/cgroup")):
