@@ -90,7 +90,7 @@ LABEL org.opencontainers.image.title="Greeter" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=runtime-venv /opt/venv /opt/venv
 WORKDIR /app
-# Owned by root and only readable by the app: it can't rewrite its own code.
+# Owned by root: the app user can read its code but never rewrite it.
 COPY --from=app /app /app
 ENV DJANGO_DEBUG=false \
     GREETER_VERSION=$VERSION
