@@ -1,17 +1,21 @@
 """The GitHub Actions workflows and Dependabot config that the project's users get.
 
 They are checked against SchemaStore's schemas for GitHub workflows and
-Dependabot (bundled with check-jsonschema, so offline). actionlint, which
-would also type-check expressions, cannot be installed here: see README.md.
+Dependabot (bundled with check-jsonschema, so offline), and the workflows are
+linted by actionlint, which also type-checks their expressions and runs
+shellcheck on every `run:` script.
 """
 
+import json
+import re
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, require, run
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = ROOT / ".github/workflows"
@@ -79,3 +83,49 @@ def test_dependabot_updates_pip_docker_and_actions():
     config = load(ROOT / ".github/dependabot.yml")
     ecosystems = {update["package-ecosystem"] for update in config["updates"]}
     assert {"pip", "docker", "github-actions"} <= ecosystems
+
+
+def actionlint(*paths):
+    """actionlint's findings as JSON; it must find shellcheck, or it skips the scripts."""
+    for tool, install in (
+        ("actionlint", "see https://github.com/rhysd/actionlint (CI puts it on PATH)"),
+        ("shellcheck", "apt-get install shellcheck"),
+    ):
+        if not shutil.which(tool):
+            require(tool, install)
+    command = ["actionlint", "-verbose", "-format", "{{json .}}", *map(str, paths)]
+    return run(command, check=False, timeout=120, cwd=ROOT)
+
+
+def test_actionlint_passes_both_workflows_with_shellcheck_on():
+    result = actionlint(WORKFLOWS / "ci.yml", WORKFLOWS / "release.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    assert "Linting 2 files" in result.stderr
+    for name in ("ci.yml", "release.yml"):
+        assert re.search(rf"Found total 0 errors in \d+ ms for .github/workflows/{name}$",
+                         result.stderr, re.MULTILINE), result.stderr  # fmt: skip
+    assert 'Rule "shellcheck" was disabled' not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("good", "bad", "kind"),
+    [
+        pytest.param("ubuntu-24.04", "ubuntu-42.04", "runner-label", id="unknown runner label"),
+        pytest.param("github.ref }}", "github.branch }}", "expression", id="undefined property"),
+        pytest.param(
+            "run: scripts/test",
+            'run: if [ -n "$CI" ] then scripts/test; fi',  # no `;` before then
+            "shellcheck",
+            id="shell error in a run script",
+        ),
+    ],
+)
+def test_actionlint_fails_a_broken_workflow(tmp_path, good, bad, kind):
+    text = (WORKFLOWS / "ci.yml").read_text()
+    assert good in text
+    broken = tmp_path / "ci.yml"
+    broken.write_text(text.replace(good, bad))
+    result = actionlint(broken)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert kind in {error["kind"] for error in json.loads(result.stdout)}, result.stdout
