@@ -65,8 +65,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
-            # Only what the templates use: `request` for the selector's return path.
-            "context_processors": ["django.template.context_processors.request"],
+            # Only what the templates use: the selector's return path.
+            "context_processors": ["greeter.context_processors.return_path"],
         },
     },
 ]
