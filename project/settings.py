@@ -44,7 +44,7 @@ DATABASES = {}
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, before anything slower
-    "csp.middleware.CSPMiddleware",
+    "greeter.content_security_policy.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers /healthz before host validation: probes call by IP (see greeter/health.py).
     "greeter.health.HealthCheckMiddleware",
