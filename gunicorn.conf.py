@@ -17,8 +17,9 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 # few hundred slow clients (slowloris) take the site down without a buffering
 # proxy in front (gunicorn's docs say so); a gthread worker has the same limit
 # at its thread count. Greeter's view does no blocking I/O and holds no state,
-# so it runs unchanged on greenlets.
-worker_class = "gevent"
+# so it runs unchanged on greenlets. project/gevent_worker.py is gunicorn's
+# gevent worker with a prompt stop and batched accepts (see there for why).
+worker_class = "project.gevent_worker.GeventWorker"
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 
@@ -63,7 +64,10 @@ def container_cpus(cgroup=Path("/sys/fs/cgroup")):
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, container_cpus()))
 
 # Log every request and every error to stdout/stderr: `docker logs` collects them.
+# The access line is gunicorn's default format, written without gunicorn's
+# per-request dict of every header and variable (project/access_log.py).
 accesslog = "-"
+logger_class = "project.access_log.AccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

@@ -4,6 +4,8 @@ import runpy
 
 import pytest
 import yaml
+from gunicorn import util
+from gunicorn.workers import ggevent
 
 from greeter.tests.conftest import BASE_DIR
 
@@ -76,7 +78,9 @@ def test_server_settings_fit_a_read_only_container(monkeypatch):
     assert conf["worker_tmp_dir"] == "/dev/shm"
     assert conf["control_socket_disable"] is True
     assert conf["accesslog"] == "-"
-    assert conf["worker_class"] == "gevent"
+    # gunicorn's gevent worker (one greenlet per connection), stopping promptly.
+    worker_class = util.load_class(conf["worker_class"])
+    assert issubclass(worker_class, ggevent.GeventWorker)
 
 
 def test_forwarded_allow_ips_come_from_the_environment(monkeypatch):
