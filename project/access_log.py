@@ -1,20 +1,37 @@
-"""gunicorn's logger, with the access-log line written straight from the request.
+"""gunicorn's logger, with access-log lines made cheaply and written in batches.
 
 gunicorn's own access() builds a dict of every request header, response
-header and environ variable ("atoms") for every request, to offer them all to
-access_log_format; that was about a quarter of Greeter's throughput. This line
-is gunicorn's default format, Apache's combined log format, with the same
-values and the same escaping of double quotes:
+header and environ variable ("atoms") for every request, passes it through
+Python's logging, and writes and flushes each line on its own: one write to
+the container's stdout pipe per request, each one woken up and read by
+Docker. Together that was about 40% of Greeter's throughput (measured with
+wrk: no access log 3,360 req/s; gunicorn's 2,140; its lines sent to
+/dev/null 2,800).
+
+Here the line is gunicorn's default format, Apache's combined log format, with
+the same values and the same escaping of double quotes:
 
     172.18.0.1 - - [26/Nov/2026:10:06:20 +0000] "GET / HTTP/1.1" 200 1685 "-" "curl/8.5"
 
-Set gunicorn's access_log_format to get gunicorn's own atoms back.
+and a worker writes its lines to stdout together, like nginx's buffered
+access_log: at most FLUSH_SECONDS after the first one waits, or once
+BUFFER_BYTES wait, and when the worker exits. A worker killed with SIGKILL
+loses the lines of its last FLUSH_SECONDS.
+
+With any other access log (a file, syslog, a logconfig, another
+access_log_format) gunicorn's own access() runs, unchanged.
 """
 
+import atexit
+import sys
 import time
 
+import gevent
 from gunicorn import glogging
 from gunicorn.config import AccessLogFormat
+
+FLUSH_SECONDS = 0.1
+BUFFER_BYTES = 32 * 1024
 
 
 def quoted(value):
@@ -24,27 +41,41 @@ def quoted(value):
 class AccessLogger(glogging.Logger):
     _second, _stamp = None, ""
 
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.batched = (
+            cfg.accesslog == "-"
+            and cfg.access_log_format == AccessLogFormat.default
+            and not (cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json or cfg.syslog)
+        )
+        self.pending, self.pending_bytes = [], 0
+        atexit.register(self.flush_access)
+
     def access(self, resp, req, environ, request_time):
-        if self.cfg.access_log_format != AccessLogFormat.default:
+        if not self.batched:
             return super().access(resp, req, environ, request_time)
-        if not self.access_log_enabled:
-            return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         user = self._get_user(environ) if "HTTP_AUTHORIZATION" in environ else None
-        request_line = " ".join(
-            (environ["REQUEST_METHOD"], environ["RAW_URI"], environ["SERVER_PROTOCOL"])
+        request_line = "{REQUEST_METHOD} {RAW_URI} {SERVER_PROTOCOL}".format_map(environ)
+        sent = "-" if getattr(resp, "sent", None) is None else resp.sent
+        line = (
+            f"{quoted(environ.get('REMOTE_ADDR', '-'))} - {quoted(user or '-')} {self.now()} "
+            f'"{quoted(request_line)}" {status} {sent} '
+            f'"{quoted(environ.get("HTTP_REFERER", "-"))}" '
+            f'"{quoted(environ.get("HTTP_USER_AGENT", "-"))}"\n'
         )
-        self.access_log.info(
-            '%s - %s %s "%s" %s %s "%s" "%s"',
-            quoted(environ.get("REMOTE_ADDR", "-")),
-            quoted(user or "-"),
-            self.now(),
-            quoted(request_line),
-            status,
-            "-" if getattr(resp, "sent", None) is None else resp.sent,
-            quoted(environ.get("HTTP_REFERER", "-")),
-            quoted(environ.get("HTTP_USER_AGENT", "-")),
-        )
+        if not self.pending:
+            gevent.spawn_later(FLUSH_SECONDS, self.flush_access)
+        self.pending.append(line)
+        self.pending_bytes += len(line)
+        if self.pending_bytes >= BUFFER_BYTES:
+            self.flush_access()
+
+    def flush_access(self):
+        if self.pending:
+            lines, self.pending, self.pending_bytes = self.pending, [], 0
+            sys.stdout.write("".join(lines))
+            sys.stdout.flush()
 
     def now(self):
         """The time in Apache's format, formatted once a second, not once a request."""
