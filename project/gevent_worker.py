@@ -59,7 +59,13 @@ class GeventWorker(GunicornGeventWorker):
             self.stopping.wait(timeout=1.0)
 
         for server in servers:
-            server.close()  # stop accepting; the connections in flight go on
+            server.stop_accepting()
+        # Connections accepted in the last batch have handlers that have not run
+        # yet: let them start, since the first thing they do is read the name of
+        # the listening socket, which close() is about to close.
+        gevent.sleep(0)
+        for server in servers:
+            server.close()  # the connections in flight go on
         deadline = time.monotonic() + self.cfg.graceful_timeout
         while time.monotonic() < deadline:
             if all(server.pool.free_count() == server.pool.size for server in servers):

@@ -1,4 +1,5 @@
-"""Faults: a worker killed under load, the main process killed, a stop under load."""
+"""Faults: a worker killed under load, the main process killed, a stop under load,
+a graceful reload under load."""
 
 import json
 import socket
@@ -8,8 +9,9 @@ import time
 import pytest
 import requests
 
-from tests.conftest import csrf_token, run, wait_until
-from tests.load import BackgroundLoad
+from bench.measure import wrk
+from tests.conftest import csrf_token, require, run, wait_until
+from tests.load import BackgroundLoad, wrk_available
 
 pytestmark = pytest.mark.container
 
@@ -165,3 +167,23 @@ def test_stop_lets_the_request_in_flight_finish_and_refuses_new_ones(stack):
     assert not [outcome for _, outcome in load.result.failures if outcome.startswith("HTTP")]
     status = json.loads(stack.compose("ps", "--format", "json", "web").stdout.splitlines()[0])
     assert status["Health"] in ("healthy", "starting")
+
+
+def test_graceful_reload_under_keep_alive_load_fails_no_request(stack):
+    """SIGHUP: gunicorn starts new workers and lets the old ones finish what they
+    are serving. wrk's keep-alive connections are closed by the old workers
+    with their next answer and reconnect to the new ones: nothing fails."""
+    if not wrk_available():
+        require("wrk", "apt-get install wrk")
+    before = workers(stack)
+    reload = threading.Timer(2.0, run, (["docker", "kill", "-s", "HUP", stack.container_id()],))
+    reload.start()
+    load = wrk(f"{stack.url}/", seconds=6, connections=16)
+    reload.join()
+    assert wait_until(lambda: len(workers(stack)) == len(before), timeout=10)
+    after = workers(stack)
+    print(f"\nreload under load: {load['requests']} requests, {load['errors']} errors, "
+          f"workers {sorted(before)} -> {sorted(after)}")  # fmt: skip
+    assert not before & after  # every worker was replaced
+    assert load["errors"] == 0, load["output"]
+    assert load["requests"] > 1000

@@ -15,6 +15,13 @@ from project.access_log import BUFFER_BYTES, FLUSH_SECONDS, AccessLogger
 AUTH = "Basic " + base64.b64encode(b"ada:secret").decode()
 
 
+@pytest.fixture(autouse=True)
+def no_flush_at_exit():
+    """Lines a test leaves waiting are not written when pytest exits."""
+    with mock.patch("project.access_log.atexit.register"):
+        yield
+
+
 def logger(logger_class, **settings):
     config = Config()
     config.set("accesslog", "-")
@@ -74,6 +81,12 @@ def test_a_full_buffer_is_written_at_once(capsys):
     for _ in range(BUFFER_BYTES // 80 + 1):
         log_request(ours)
     assert capsys.readouterr().out.count('"GET /?q=') >= BUFFER_BYTES // 100
+
+
+def test_waiting_lines_are_written_when_the_worker_exits():
+    with mock.patch("project.access_log.atexit.register") as at_exit:
+        ours = logger(AccessLogger)
+    at_exit.assert_called_with(ours.flush_access)
 
 
 def test_lines_are_flushed_within_the_flush_interval():
