@@ -1,12 +1,16 @@
-"""Greeter's benchmark: Greeter, the ceiling and the seed peer side by side.
+"""Greeter's benchmark: Greeter, three ceilings and the seed peer side by side.
 
-    .venv/bin/python -m bench            # the full run (about 12 minutes)
+    .venv/bin/python -m bench            # the full run (about 17 minutes)
     .venv/bin/python -m bench --short    # a quick run that proves it works (CI)
 
 Every target is published on 127.0.0.1 and loaded through Docker's published
 port with wrk; the targets are measured in turn (A B C, A B C, …) so that a
-noisy machine hurts them all alike. Prints a markdown table and writes
-artifacts/bench/results.json and artifacts/bench/chart.png.
+noisy machine hurts them all alike. The ceilings serve bench/ceiling.py from
+Greeter's image: with Greeter's gunicorn.conf.py, and under bare gunicorn with
+sync and with gevent workers. Django's CPU per request is measured in process
+for today's code and the commit before issue #9 (bench/inprocess.py), and
+`docker run` → first 200 for Greeter and the seed peer, in turn too. Prints
+markdown tables and writes artifacts/bench/results.json, results.md and chart.png.
 """
 
 import argparse
@@ -16,7 +20,7 @@ from contextlib import ExitStack
 
 import requests
 
-from bench import extras, report, targets
+from bench import extras, inprocess, report, targets
 from bench.measure import csrf_pair, wrk
 
 CASES = [  # (case, path, wrk script, connections, needs static files)
@@ -69,18 +73,27 @@ def main():
     parser.add_argument("--short", action="store_true", help="one round of 3 s runs (CI)")
     options = parser.parse_args()
     rounds, seconds = (1, 3) if options.short else (3, 10)
+    results = {"mode": "short" if options.short else "full", "rounds": rounds, "seconds": seconds}
+    results["in_process"] = inprocess.compare(*((300, 1) if options.short else (2000, 5)))
     with ExitStack() as stack:
         greeter = stack.enter_context(targets.greeter())
-        ceiling = stack.enter_context(targets.ceiling())
+        workers = targets.worker_count(greeter.container())
+        ceilings = [
+            stack.enter_context(targets.ceiling()),
+            stack.enter_context(targets.bare_ceiling("sync", workers)),
+            stack.enter_context(targets.bare_ceiling("gevent", workers)),
+        ]
         seed = stack.enter_context(targets.seed_peer())
-        results = {
-            "mode": "short" if options.short else "full",
-            "rounds": rounds,
-            "seconds": seconds,
-        }
-        results["throughput"] = throughput([greeter.target(), ceiling, seed], rounds, seconds)
+        all_targets = [greeter.target(), *ceilings, seed]
+        results["throughput"] = throughput(all_targets, rounds, seconds)
+        repeats = 1 if options.short else 3
+        first_200 = extras.docker_run_cold_starts(["greeter:latest", seed.image], repeats)
         results["greeter"] = {
-            **extras.cold_start(greeter, repeats=1 if options.short else 3),
+            "workers": workers,
+            **extras.cold_start(greeter, repeats=repeats),
+            "docker_run_first_200_s": first_200["greeter:latest"],
+            "seed_docker_run_first_200_s": first_200[seed.image],
+            "idle_stop_s": extras.idle_stop_seconds("greeter:latest", repeats),
             "image_above_base_mb": extras.image_size_above_base() / 1e6,
             "memory_after_load_mib": extras.memory_after_load(greeter, 5 if options.short else 30),
             **extras.stop_time(greeter),

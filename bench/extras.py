@@ -1,6 +1,7 @@
 """Greeter's figures beyond throughput: start, size, memory, stop, rebuild, weight."""
 
 import shutil
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -9,6 +10,7 @@ import time
 import requests
 
 from bench.measure import ROOT, container_memory_mib, run, transferred_bytes, wait_for, wrk
+from bench.targets import free_port
 
 
 def cold_start(stack, repeats):
@@ -25,6 +27,37 @@ def cold_start(stack, repeats):
         wait_for(lambda state=state: run(state).stdout.strip() == "healthy", interval=0.05)
         healthy.append(time.monotonic() - started)
     return {"first_200_s": min(first_200), "healthy_s": min(healthy)}
+
+
+def docker_run_cold_starts(images, repeats):
+    """`docker run -d -p …` of each image → its first 200, in seconds: the best of
+    `repeats` starts, the images in turn. The seed's own command, for every image."""
+    starts = {image: [] for image in images}
+    for _ in range(repeats):
+        for image in images:
+            port, name = free_port(), "greeter-bench-cold"
+            started = time.monotonic()
+            run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", image])
+            wait_for(lambda port=port: requests.get(f"http://127.0.0.1:{port}/", timeout=1).ok,
+                     interval=0.005)  # fmt: skip
+            starts[image].append(time.monotonic() - started)
+            run(["docker", "rm", "-f", name])
+    return {image: min(times) for image, times in starts.items()}
+
+
+def idle_stop_seconds(image, repeats):
+    """`docker stop` of a container that is serving nobody: the median of `repeats`."""
+    took = []
+    for _ in range(repeats):
+        port, name = free_port(), "greeter-bench-idle-stop"
+        run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", image])
+        wait_for(lambda port=port: requests.get(f"http://127.0.0.1:{port}/", timeout=1).ok)
+        time.sleep(1)  # the keep-alive of that request has ended: idle
+        started = time.monotonic()
+        run(["docker", "stop", name])
+        took.append(time.monotonic() - started)
+        run(["docker", "rm", "-f", name])
+    return statistics.median(took)
 
 
 def image_size_above_base():

@@ -21,6 +21,7 @@ class Target:
     url: str
     container: str
     has_static: bool
+    image: str = ""
 
 
 def free_port():
@@ -80,14 +81,38 @@ def exists(name):
     return run(["docker", "ps", "-aq", "--filter", f"name=^{name}$"]).stdout.strip() != ""
 
 
+CEILING_MOUNT = ["-v", f"{ROOT / 'bench'}:/bench:ro"]
+
+
 @contextmanager
 def ceiling():
     """bench/ceiling.py, served by Greeter's image and gunicorn.conf.py."""
-    mount = ["-v", f"{ROOT / 'bench'}:/bench:ro"]
     command = ["gunicorn", "--pythonpath", "/bench", "ceiling:application"]
     image_and_command = ["greeter:latest", *command]
-    with container("greeter-bench-ceiling", *HARDENING, *mount, image=image_and_command) as url:
+    with container(
+        "greeter-bench-ceiling", *HARDENING, *CEILING_MOUNT, image=image_and_command
+    ) as url:
         yield Target("ceiling", url, "greeter-bench-ceiling", has_static=False)
+
+
+@contextmanager
+def bare_ceiling(worker_class, workers):
+    """bench/ceiling.py under bare gunicorn in Greeter's image: `-k worker_class`,
+    Greeter's worker count, no config file (the working directory has none) and
+    no access log. The control socket is off: $HOME is not writable here."""
+    name = f"greeter-bench-ceiling-{worker_class}"
+    command = ["gunicorn", "-k", worker_class, "-w", str(workers), "-b", "0.0.0.0:5000"]
+    command += ["--no-control-socket", "ceiling:application"]
+    options = [*HARDENING, *CEILING_MOUNT, "-w", "/bench"]
+    with container(name, *options, image=["greeter:latest", *command]) as url:
+        yield Target(f"bare {worker_class}", url, name, has_static=False)
+
+
+def worker_count(container_name):
+    """gunicorn's worker processes in a running container (the main process excluded)."""
+    processes = run(["docker", "top", container_name, "-o", "pid,ppid,args"]).stdout.splitlines()
+    pids = {line.split()[0] for line in processes[1:] if "gunicorn" in line}
+    return sum(1 for line in processes[1:] if "gunicorn" in line and line.split()[1] in pids)
 
 
 @contextmanager
@@ -95,4 +120,6 @@ def seed_peer():
     """The seed's Flask app, built and run as its Dockerfile says."""
     run(["docker", "build", "-q", "-t", "greeter-bench-seed", str(SEED_DIR)], timeout=600)
     with container("greeter-bench-seed", image=["greeter-bench-seed"]) as url:
-        yield Target("seed peer", url, "greeter-bench-seed", has_static=False)
+        yield Target(
+            "seed peer", url, "greeter-bench-seed", has_static=False, image="greeter-bench-seed"
+        )

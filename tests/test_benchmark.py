@@ -20,17 +20,28 @@ def test_short_benchmark_prints_every_figure(docker):
     for figure in (
         "| GET / @16 | greeter |",
         "| GET / @64 | ceiling |",
+        "| GET / @16 | bare sync |",
+        "| GET / @64 | bare gevent |",
+        "| POST /greet @16 | bare gevent |",
         "| POST /greet @16 | seed peer |",
         "| GET hashed CSS @16 | greeter |",
-        "cold start → first 200",
-        "cold start → healthy",
+        "| GET / | ",  # in process, before and after
+        "| POST /greet | ",
+        "`GET /` @16 ÷ fastest ceiling",
+        "`GET /` @16 ÷ seed peer",
+        "idle `docker stop`",
+        "`docker run` → first 200",
+        "cold start (`compose up`) → first 200",
+        "cold start (`compose up`) → healthy",
         "image above python:3.13-slim",
         "memory after load",
-        "`docker compose stop`",
+        "`docker compose stop` under load",
         "rebuild after a template change",
         "first visit transferred",
     ):
         assert figure in result.stdout
     results = json.loads((ROOT / "artifacts/bench/results.json").read_text())
     assert all(row["errors"] == 0 for row in results["throughput"])
+    for tree in ("today", "baseline"):
+        assert all(ms > 0 for ms in results["in_process"][tree].values())
     assert (ROOT / "artifacts/bench/chart.png").stat().st_size > 10_000

@@ -1,0 +1,100 @@
+"""CPU per request in process: Django's WSGI application called directly, no
+server and no network, for today's code and for an earlier commit side by side.
+
+    .venv/bin/python -m bench.inprocess [--requests N] [--rounds R]
+
+Each code tree is copied to a temporary directory (the working tree as it is,
+and `git archive` of the baseline commit), its static files collected, and
+timed in its own interpreter, the trees in turn (A B, A B, …) so that a noisy
+machine hurts both alike. `GET /` is a first visit (no cookie: Django makes a
+CSRF secret); `POST /greet` carries the cookie and token that page gave.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.measure import ROOT
+
+TIMER = Path(__file__).with_name("wsgi_timer.py")  # run inside each tree
+BASELINE = "3fb18a1"  # the commit before issue #9's changes
+CASES = ("GET /", "POST /greet")
+
+
+def copy_working_tree(destination):
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    for name in filter(None, files.split("\0")):
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+
+
+def export_commit(commit, destination):
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
+
+
+def prepare(tree):
+    """collectstatic, as the image build does: pages link the hashed files."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=tree, env={**os.environ, "DJANGO_DEBUG": "false"}, check=True,
+    )  # fmt: skip
+
+
+def time_tree(tree, requests):
+    """ms of CPU per request for each case, measured in a fresh interpreter in `tree`."""
+    out = subprocess.run(
+        [sys.executable, str(TIMER), str(requests)],
+        cwd=tree, env={**os.environ, "DJANGO_DEBUG": "false", "PYTHONPATH": str(tree)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out.splitlines()[-1])
+
+
+def compare(requests=2000, rounds=5):
+    """Median ms per request for both trees: {"today": {...}, "baseline": {...}}."""
+    samples = {"today": [], "baseline": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"today": Path(tmp, "today"), "baseline": Path(tmp, "baseline")}
+        copy_working_tree(trees["today"])
+        trees["baseline"].mkdir()
+        export_commit(BASELINE, trees["baseline"])
+        for tree in trees.values():
+            prepare(tree)
+        for round_number in range(rounds):
+            for name, tree in trees.items():
+                result = time_tree(tree, requests)
+                samples[name].append(result)
+                figures = ", ".join(f"{case} {ms:.3f} ms" for case, ms in result.items())
+                print(f"round {round_number + 1} in process {name:8} {figures}")
+    return {
+        name: {case: statistics.median(s[case] for s in runs) for case in CASES}
+        for name, runs in samples.items()
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    medians = compare(options.requests, options.rounds)
+    for case in CASES:
+        today, baseline = medians["today"][case], medians["baseline"][case]
+        print(f"{case}: {baseline:.3f} → {today:.3f} ms, {baseline / today:.2f}× cheaper")
+
+
+if __name__ == "__main__":
+    main()
