@@ -39,6 +39,12 @@ def copy_working_tree(destination):
 
 
 def export_commit(commit, destination):
+    known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
+    if known.returncode != 0:
+        raise SystemExit(
+            f"bench: commit {commit}, the baseline, is not in this clone (a shallow clone?): "
+            "run `git fetch --unshallow`, or clone with the full history"
+        )
     archive = subprocess.run(
         ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
     ).stdout
