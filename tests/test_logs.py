@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bench.measure import wrk
-from tests.conftest import Stack, free_port, require, run
+from tests.conftest import Stack, free_port, require, run, running_container
 from tests.load import wrk_available
 
 pytestmark = pytest.mark.container
@@ -89,3 +89,14 @@ def test_log_on_the_host_stays_under_its_limit_and_keeps_the_newest_lines(small_
 
     latest = small_log_stack.compose("logs", "--tail", "20", "web").stdout
     assert f"GET /?after-load={marker} HTTP/1.1" in latest
+
+
+def test_access_lines_still_waiting_are_written_when_the_container_stops(stack):
+    # Workers write their access lines in batches (project/access_log.py): a
+    # stop must not lose the last ones.
+    marker = uuid.uuid4().hex
+    with running_container("greeter:latest") as (name, url):
+        assert requests.get(f"{url}/?just-before-stop={marker}", timeout=10).ok
+        run(["docker", "stop", name])
+        logs = run(["docker", "logs", name]).stdout
+    assert f"GET /?just-before-stop={marker} HTTP/1.1" in logs
