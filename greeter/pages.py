@@ -8,8 +8,10 @@ places, splits the HTML at the markers, and fills each request's own values
 in between, escaped exactly as the template's autoescape escapes them
 (greeter/tests/test_pages.py compares the result with a full render).
 
-Values that fill a slot may only be printed by the template, never tested by
-`{% if %}` or filtered: the markers stand in for them at render time.
+A slot's value may only be printed by the template, never filtered or
+compared: a marker stands in for it at render time. (base.html's
+`{% if return_path %}` only asks whether there is a request: every request has
+a path, and every marker is true.)
 """
 
 import re
