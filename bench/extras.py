@@ -1,6 +1,5 @@
 """Greeter's figures beyond throughput: start, size, memory, stop, rebuild, weight."""
 
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -9,7 +8,14 @@ import time
 
 import requests
 
-from bench.measure import ROOT, container_memory_mib, run, transferred_bytes, wait_for, wrk
+from bench.measure import (
+    container_memory_mib,
+    copy_working_tree,
+    run,
+    transferred_bytes,
+    wait_for,
+    wrk,
+)
 from bench.targets import free_port
 
 
@@ -103,13 +109,7 @@ def stop_time(stack):
 def rebuild_after_template_change():
     """`docker build` of the project after a one-line template edit (cache warm)."""
     with tempfile.TemporaryDirectory() as tmp:
-        files = run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT
-        )
-        for name in filter(None, files.stdout.split("\0")):
-            if (ROOT / name).is_file():
-                (ROOT / tmp / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(ROOT / name, f"{tmp}/{name}")
+        copy_working_tree(tmp)
         build = ["docker", "build", "-q", "-t", "greeter-bench-rebuild", tmp]
         run(build, timeout=600)  # warms the cache for this context
         template = f"{tmp}/greeter/templates/greeter/greeting.html"

@@ -13,29 +13,17 @@ CSRF secret); `POST /greet` carries the cookie and token that page gave.
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.measure import ROOT
+from bench.measure import ROOT, copy_working_tree
 
 TIMER = Path(__file__).with_name("wsgi_timer.py")  # run inside each tree
 BASELINE = "3fb18a1"  # the commit before issue #9's changes
 CASES = ("GET /", "POST /greet")
-
-
-def copy_working_tree(destination):
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, files.split("\0")):
-        if (ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, destination / name)
 
 
 def export_commit(commit, destination):

@@ -1,6 +1,7 @@
 """Measuring tools shared by the benchmark and the resilience tests."""
 
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(args, **kwargs):
     return subprocess.run(args, capture_output=True, text=True, check=True, **kwargs)
+
+
+def copy_working_tree(destination):
+    """Copies the project as it is now (committed or not, without ignored files)."""
+    files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
+    for name in filter(None, files.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (Path(destination) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, Path(destination) / name)
 
 
 def wrk(url, *, seconds, connections, script=None, env=None, timeout=10):
