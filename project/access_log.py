@@ -41,15 +41,18 @@ def quoted(value):
 class AccessLogger(glogging.Logger):
     _second, _stamp = None, ""
 
-    def setup(self, cfg):
+    def __init__(self, cfg):
+        self.pending, self.pending_bytes = [], 0
+        super().__init__(cfg)
+        atexit.register(self.flush_access)  # a worker's sys.exit, after a stop
+
+    def setup(self, cfg):  # at start and at every reload (SIGHUP)
         super().setup(cfg)
         self.batched = (
             cfg.accesslog == "-"
             and cfg.access_log_format == AccessLogFormat.default
             and not (cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json or cfg.syslog)
         )
-        self.pending, self.pending_bytes = [], 0
-        atexit.register(self.flush_access)
 
     def access(self, resp, req, environ, request_time):
         if not self.batched:
