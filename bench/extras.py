@@ -16,7 +16,7 @@ from bench.measure import (
     wait_for,
     wrk,
 )
-from bench.targets import free_port
+from bench.targets import container, free_port
 
 
 def cold_start(stack, repeats):
@@ -53,16 +53,13 @@ def docker_run_cold_starts(images, repeats):
 
 def idle_stop_seconds(image, repeats):
     """`docker stop` of a container that is serving nobody: the median of `repeats`."""
-    took = []
+    took, name = [], "greeter-bench-idle-stop"
     for _ in range(repeats):
-        port, name = free_port(), "greeter-bench-idle-stop"
-        run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", image])
-        wait_for(lambda port=port: requests.get(f"http://127.0.0.1:{port}/", timeout=1).ok)
-        time.sleep(1)  # the keep-alive of that request has ended: idle
-        started = time.monotonic()
-        run(["docker", "stop", name])
-        took.append(time.monotonic() - started)
-        run(["docker", "rm", "-f", name])
+        with container(name, image=[image]):
+            time.sleep(1)  # the keep-alive of the first request has ended: idle
+            started = time.monotonic()
+            run(["docker", "stop", name])
+            took.append(time.monotonic() - started)
     return statistics.median(took)
 
 

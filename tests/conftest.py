@@ -59,6 +59,14 @@ def csrf_token(html):
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
+def stylesheet_url(base_url, timeout=10):
+    """The form page's stylesheet link: a hashed, cache-forever file name."""
+    html = requests.get(f"{base_url}/", timeout=timeout).text
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"/static/greeter/greeter\.[0-9a-f]{12}\.css", href), href
+    return f"{base_url}{href}"
+
+
 def greet(base_url, name, session=None):
     """What a browser does: load the form, then post it with its cookie and token."""
     session = session or requests.Session()

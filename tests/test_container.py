@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import greet, run
+from tests.conftest import greet, run, stylesheet_url
 
 pytestmark = pytest.mark.container
 
@@ -64,17 +64,10 @@ def test_security_headers_are_sent(stack):
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def stylesheet_url(stack):
-    html = requests.get(f"{stack.url}/", timeout=10).text
-    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
-    assert re.fullmatch(r"/static/greeter/greeter\.[0-9a-f]{12}\.css", href), href
-    return f"{stack.url}{href}"
-
-
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
 def test_hashed_stylesheet_is_compressed_and_cached_forever(stack, encoding):
     response = requests.get(
-        stylesheet_url(stack), headers={"Accept-Encoding": encoding}, timeout=10
+        stylesheet_url(stack.url), headers={"Accept-Encoding": encoding}, timeout=10
     )
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == encoding

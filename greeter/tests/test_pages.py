@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from greeter.forms import GreetingForm
 from greeter.views import FORM_PAGE, GREETING_PAGE
 
 TOKEN = "T0k3n" * 12 + "abcd"  # what get_token returns here: 64 letters and digits
@@ -22,14 +21,12 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 QUERIES = st.text(alphabet="a=&'<>\"x1é", max_size=20)
 
 
-def filled_and_rendered(page, template, path, language, **values):
+def filled_and_rendered(page, path, language, **values):
     request = RequestFactory().get(path)
     with translation.override(language), mock.patch("greeter.pages.get_token", return_value=TOKEN):
         filled = page.render(request, **values)
         context = {"csrf_token": TOKEN, "return_path": request.get_full_path(), **values}
-        if template == "greeter/index.html":
-            context["form"] = GreetingForm()
-        rendered = render_to_string(template, context)
+        rendered = render_to_string(page.template_name, {**page.context(), **context})
     return filled, rendered
 
 
@@ -37,9 +34,7 @@ def filled_and_rendered(page, template, path, language, **values):
 @hypothesis_settings(max_examples=60, deadline=None)
 @given(name=st.text(max_size=120), query=QUERIES)
 def test_greeting_filled_in_is_the_template_rendered_with_the_name(language, name, query):
-    filled, rendered = filled_and_rendered(
-        GREETING_PAGE, "greeter/greeting.html", f"/greet?{query}", language, name=name
-    )
+    filled, rendered = filled_and_rendered(GREETING_PAGE, f"/greet?{query}", language, name=name)
     assert filled == rendered
 
 
@@ -47,14 +42,12 @@ def test_greeting_filled_in_is_the_template_rendered_with_the_name(language, nam
 @hypothesis_settings(max_examples=20, deadline=None)
 @given(query=QUERIES)
 def test_form_page_filled_in_is_the_template_rendered(language, query):
-    filled, rendered = filled_and_rendered(FORM_PAGE, "greeter/index.html", f"/?{query}", language)
+    filled, rendered = filled_and_rendered(FORM_PAGE, f"/?{query}", language)
     assert filled == rendered
 
 
 def test_a_markup_name_is_escaped_like_autoescape_does():
-    filled, _ = filled_and_rendered(
-        GREETING_PAGE, "greeter/greeting.html", "/greet", "en", name="<b>\"Ada\" & 'Bo'</b>"
-    )
+    filled, _ = filled_and_rendered(GREETING_PAGE, "/greet", "en", name="<b>\"Ada\" & 'Bo'</b>")
     assert "Hello &lt;b&gt;&quot;Ada&quot; &amp; &#x27;Bo&#x27;&lt;/b&gt;, Welcome" in filled
     assert "<b>" not in filled
 
@@ -63,5 +56,5 @@ def test_each_language_is_rendered_once_and_kept():
     GREETING_PAGE.pieces.cache_clear()
     with mock.patch("greeter.pages.render_to_string", wraps=render_to_string) as render:
         for language in ("en", "de", "en", "de", "ar"):
-            filled_and_rendered(GREETING_PAGE, "greeter/greeting.html", "/", language, name="A")
+            filled_and_rendered(GREETING_PAGE, "/", language, name="A")
     assert render.call_count == 3  # en, de, ar: once each
