@@ -4,6 +4,7 @@ On a laptop without Docker the container tests are skipped with a reason; in
 CI (CI=true) a missing engine fails them instead, so nothing is skipped there.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -96,6 +97,7 @@ class Stack:
     port: int
     env: dict
     seconds_to_healthy: float
+    overrides: tuple = ()  # more compose files, applied over docker-compose.yml
 
     @property
     def url(self):
@@ -103,6 +105,7 @@ class Stack:
 
     def compose(self, *args, check=True, timeout=600):
         cmd = ["docker", "compose", "-p", self.project, "-f", str(ROOT / "docker-compose.yml")]
+        cmd += [arg for path in self.overrides for arg in ("-f", str(path))]
         return run([*cmd, *args], check=check, timeout=timeout, env=self.env, cwd=ROOT)
 
     def up(self):
@@ -128,6 +131,20 @@ def stack(docker):
 
 
 @contextmanager
+def another_stack(name, overrides=(), **env):
+    """A second compose project of the built image, with more compose variables
+    and compose files."""
+    port = free_port()
+    env = {**os.environ, "GREETER_PORT": str(port), **env}
+    extra = Stack(f"{name}-{os.getpid()}", port, env, 0.0, tuple(overrides))
+    try:
+        extra.up()
+        yield extra
+    finally:
+        extra.compose("down", "--timeout", "5", check=False)
+
+
+@contextmanager
 def running_container(image, *, env=None, prefix="greeter-test"):
     """`docker run -d -p 127.0.0.1:<free port>:5000 IMAGE`, removed afterwards.
     Yields (container name, base URL) once /healthz answers."""
@@ -141,3 +158,26 @@ def running_container(image, *, env=None, prefix="greeter-test"):
         yield name, url
     finally:
         run(["docker", "rm", "-f", name], check=False)
+
+
+def npm_ci(folder):
+    """`npm ci` in a folder of locked Node.js tools, again whenever its lock changes."""
+    if not shutil.which("npm"):
+        require("Node.js", "node and npm are needed for the tools in " + folder.name)
+    lock = (folder / "package-lock.json").read_bytes()
+    stamp = folder / "node_modules/.installed"
+    digest = hashlib.sha256(lock).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        run(["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"])
+        stamp.write_text(digest)
+
+
+def as_root(command):
+    """`command` with root's rights, for the few checks that must have them: as
+    is, when the tests run as root; under passwordless sudo otherwise (GitHub's
+    runners have it)."""
+    if os.geteuid() == 0:
+        return command
+    if not shutil.which("sudo") or run(["sudo", "-n", "true"], check=False).returncode != 0:
+        require("root", f"`{' '.join(command)}` needs root, and passwordless sudo is not set up")
+    return ["sudo", "-n", *command]
