@@ -1,14 +1,21 @@
-"""Greeter's benchmark: Greeter, three ceilings and the seed peer side by side.
+"""Greeter's benchmark: Greeter and three ceilings side by side, and optionally
+the seed's Flask app and an earlier commit of Greeter.
 
     .venv/bin/python -m bench            # the full run (about 17 minutes)
     .venv/bin/python -m bench --short    # a quick run that proves it works (CI)
+    .venv/bin/python -m bench --seed DIR --baseline REV   # the optional rows too
+
+--seed (or BENCH_SEED_DIR) names a folder with the seed app's Dockerfile: it is
+built and measured beside Greeter. --baseline (or BENCH_BASELINE) names a commit
+of this repository: its CPU per request is measured beside today's. Without
+them those rows are left out, with a one-line note.
 
 Every target is published on 127.0.0.1 and loaded through Docker's published
 port with wrk; the targets are measured in turn (A B C, A B C, …) so that a
 noisy machine hurts them all alike. The ceilings serve bench/ceiling.py from
 Greeter's image: with Greeter's gunicorn.conf.py, and under bare gunicorn with
 sync and with gevent workers. Django's CPU per request is measured in process
-for today's code and the commit before issue #9 (bench/inprocess.py), and
+for today's code and the baseline commit (bench/inprocess.py), and
 `docker run` → first 200 for Greeter and the seed peer, in turn too. Prints
 markdown tables and writes artifacts/bench/results.json, results.md and chart.png.
 """
@@ -71,10 +78,22 @@ def throughput(all_targets, rounds, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="one round of 3 s runs (CI)")
+    parser.add_argument(
+        "--seed", default=os.environ.get("BENCH_SEED_DIR"), help="the seed app's folder"
+    )
+    parser.add_argument(
+        "--baseline", default=os.environ.get("BENCH_BASELINE"), help="a commit to compare"
+    )
     options = parser.parse_args()
     rounds, seconds = (1, 3) if options.short else (3, 10)
     results = {"mode": "short" if options.short else "full", "rounds": rounds, "seconds": seconds}
-    results["in_process"] = inprocess.compare(*((300, 1) if options.short else (2000, 5)))
+    for what, given, flag in (("seed peer", options.seed, "--seed DIR"),
+                              ("baseline", options.baseline, "--baseline REV")):  # fmt: skip
+        if not given:
+            print(f"bench: no {what} given ({flag}): its rows are left out")
+    results["in_process"] = inprocess.compare(
+        options.baseline, *((300, 1) if options.short else (2000, 5))
+    )
     with ExitStack() as stack:
         greeter = stack.enter_context(targets.greeter())
         workers = targets.worker_count(greeter.container())
@@ -83,16 +102,17 @@ def main():
             stack.enter_context(targets.bare_ceiling("sync", workers)),
             stack.enter_context(targets.bare_ceiling("gevent", workers)),
         ]
-        seed = stack.enter_context(targets.seed_peer())
-        all_targets = [greeter.target(), *ceilings, seed]
+        seeds = [stack.enter_context(targets.seed_peer(options.seed))] if options.seed else []
+        all_targets = [greeter.target(), *ceilings, *seeds]
         results["throughput"] = throughput(all_targets, rounds, seconds)
         repeats = 1 if options.short else 3
-        first_200 = extras.docker_run_cold_starts(["greeter:latest", seed.image], repeats)
+        images = ["greeter:latest", *(seed.image for seed in seeds)]
+        first_200 = extras.docker_run_cold_starts(images, repeats)
         results["greeter"] = {
             "workers": workers,
             **extras.cold_start(greeter, repeats=repeats),
             "docker_run_first_200_s": first_200["greeter:latest"],
-            "seed_docker_run_first_200_s": first_200[seed.image],
+            "seed_docker_run_first_200_s": first_200.get("greeter-bench-seed"),
             "idle_stop_s": extras.idle_stop_seconds("greeter:latest", repeats),
             "image_above_base_mb": extras.image_size_above_base() / 1e6,
             "memory_after_load_mib": extras.memory_after_load(greeter, 5 if options.short else 30),

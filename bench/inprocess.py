@@ -1,7 +1,8 @@
 """CPU per request in process: Django's WSGI application called directly, no
-server and no network, for today's code and for an earlier commit side by side.
+server and no network, for today's code, and an earlier commit side by side
+when one is given.
 
-    .venv/bin/python -m bench.inprocess [--requests N] [--rounds R]
+    .venv/bin/python -m bench.inprocess [--baseline REV] [--requests N] [--rounds R]
 
 Each code tree is copied to a temporary directory (the working tree as it is,
 and `git archive` of the baseline commit), its static files collected, and
@@ -22,7 +23,6 @@ from pathlib import Path
 from bench.measure import ROOT, copy_working_tree
 
 TIMER = Path(__file__).with_name("wsgi_timer.py")  # run inside each tree
-BASELINE = "3fb18a1"  # the commit before issue #9's changes
 CASES = ("GET /", "POST /greet")
 
 
@@ -57,14 +57,16 @@ def time_tree(tree, requests):
     return json.loads(out.splitlines()[-1])
 
 
-def compare(requests=2000, rounds=5):
-    """Median ms per request for both trees: {"today": {...}, "baseline": {...}}."""
-    samples = {"today": [], "baseline": []}
+def compare(baseline=None, requests=2000, rounds=5):
+    """Median ms per request: {"today": {...}, "baseline": {...} (with a baseline commit)}."""
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {"today": Path(tmp, "today"), "baseline": Path(tmp, "baseline")}
+        trees = {"today": Path(tmp, "today")}
         copy_working_tree(trees["today"])
-        trees["baseline"].mkdir()
-        export_commit(BASELINE, trees["baseline"])
+        if baseline:
+            trees["baseline"] = Path(tmp, "baseline")
+            trees["baseline"].mkdir()
+            export_commit(baseline, trees["baseline"])
+        samples = {name: [] for name in trees}
         for tree in trees.values():
             prepare(tree)
         for round_number in range(rounds):
@@ -81,13 +83,17 @@ def compare(requests=2000, rounds=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
-    medians = compare(options.requests, options.rounds)
+    medians = compare(options.baseline, options.requests, options.rounds)
     for case in CASES:
-        today, baseline = medians["today"][case], medians["baseline"][case]
-        print(f"{case}: {baseline:.3f} → {today:.3f} ms, {baseline / today:.2f}× cheaper")
+        today, baseline = medians["today"][case], medians.get("baseline", {}).get(case)
+        if baseline is None:
+            print(f"{case}: {today:.3f} ms")
+        else:
+            print(f"{case}: {baseline:.3f} → {today:.3f} ms, {baseline / today:.2f}× cheaper")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import requests
 
 from bench.measure import ROOT, run, wait_for
 
-SEED_DIR = ROOT.parent / "shared" / "peers" / "seed-flask"
 # The same hardening the compose file gives Greeter, for the ceiling's container.
 HARDENING = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL"]
 HARDENING += ["--security-opt", "no-new-privileges", "--memory", "256m", "--pids-limit", "128"]
@@ -116,9 +115,9 @@ def worker_count(container_name):
 
 
 @contextmanager
-def seed_peer():
-    """The seed's Flask app, built and run as its Dockerfile says."""
-    run(["docker", "build", "-q", "-t", "greeter-bench-seed", str(SEED_DIR)], timeout=600)
+def seed_peer(folder):
+    """The seed's Flask app in `folder`, built and run as its Dockerfile says."""
+    run(["docker", "build", "-q", "-t", "greeter-bench-seed", str(folder)], timeout=600)
     with container("greeter-bench-seed", image=["greeter-bench-seed"]) as url:
         yield Target(
             "seed peer", url, "greeter-bench-seed", has_static=False, image="greeter-bench-seed"
