@@ -59,9 +59,57 @@ def container_cpus(cgroup=Path("/sys/fs/cgroup")):
     return max(1, min(cpus, math.ceil(int(quota) / int(period))))
 
 
-# One gevent worker keeps one CPU busy; at least two, so a worker that dies or
-# is recycled never leaves the container with nobody accepting.
-workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, container_cpus()))
+def container_memory(cgroup=Path("/sys/fs/cgroup")):
+    """Bytes of memory this container may use, or None when it has no limit:
+    memory.max on cgroup v2, memory/memory.limit_in_bytes on v1 (where "no
+    limit" is a number near 2**63, beyond any machine's memory)."""
+    for path in (cgroup / "memory.max", cgroup / "memory" / "memory.limit_in_bytes"):
+        try:
+            limit = path.read_text().strip()
+        except OSError:
+            continue
+        if limit == "max" or int(limit) >= 2**60:
+            return None
+        return int(limit)
+    return None
+
+
+# Measured in Greeter's image (docker stats after load, README → Configuration):
+# the main process about 20 MiB, each gevent worker about 29 MiB idle and 34 MiB
+# after load. The budget leaves room for growth and the 16 MiB /tmp tmpfs,
+# which counts against the container's memory too.
+MAIN_PROCESS_MIB = 48
+WORKER_MIB = 40
+
+
+def worker_count(requested, cpus, memory):
+    """(workers, warning or None). One gevent worker keeps one CPU busy; at least
+    two, so a worker that dies or is recycled never leaves nobody accepting. Never
+    more than the memory limit holds: a worker past it is OOM-killed, forked
+    again and killed again, and the container stops answering."""
+    wanted = requested or max(2, cpus)
+    if memory is None:
+        return wanted, None
+    fits = max(1, (memory // 2**20 - MAIN_PROCESS_MIB) // WORKER_MIB)
+    if wanted <= fits:
+        return wanted, None
+    asked = f"WEB_CONCURRENCY={requested}" if requested else f"{cpus} CPUs"
+    return fits, (
+        f"{asked} would start {wanted} workers, but the container's memory limit "
+        f"({memory // 2**20} MiB) holds {fits} (about {WORKER_MIB} MiB each): starting {fits}. "
+        "Raise the memory limit for more."
+    )
+
+
+workers, workers_warning = worker_count(
+    int(os.environ.get("WEB_CONCURRENCY") or 0), container_cpus(), container_memory()
+)
+
+
+def on_starting(server):
+    if workers_warning:
+        server.log.warning(workers_warning)
+
 
 # Log every request and every error to stdout/stderr: `docker logs` collects them.
 # The access line is gunicorn's default format, written without gunicorn's

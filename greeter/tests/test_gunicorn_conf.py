@@ -1,4 +1,5 @@
-"""gunicorn.conf.py: workers from the container's CPU quota, safe server defaults."""
+"""gunicorn.conf.py: workers from the container's CPU quota and memory limit, safe
+server defaults."""
 
 import runpy
 
@@ -57,6 +58,76 @@ def test_a_small_quota_still_gets_one_cpu(tmp_path, container_cpus):
 
 def test_no_cgroup_files_fall_back_to_the_cpus_the_process_may_run_on(tmp_path, container_cpus):
     assert container_cpus(tmp_path) == 64
+
+
+MIB = 2**20
+V1_NO_LIMIT = "9223372036854771712"  # what cgroup v1 reports for "no limit"
+
+
+def fake_cgroup(root, version, cpus, memory):
+    """A cgroup tree as a container with `cpus` CPUs and `memory` bytes (None: no
+    limit) sees it, on cgroup v1 or v2."""
+    if version == 2:
+        (root / "cpu.max").write_text(f"{cpus * 100000} 100000\n")
+        (root / "memory.max").write_text(f"{memory or 'max'}\n")
+    else:
+        (root / "cpu").mkdir()
+        (root / "cpu" / "cpu.cfs_quota_us").write_text(f"{cpus * 100000}\n")
+        (root / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+        (root / "memory").mkdir()
+        (root / "memory" / "memory.limit_in_bytes").write_text(f"{memory or V1_NO_LIMIT}\n")
+    return root
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    ("memory", "most"),
+    [(128 * MIB, 2), (256 * MIB, 5), (1024 * MIB, 24), (None, None)],
+    ids=["128MB", "256MB", "1GB", "no-memory-limit"],
+)
+@pytest.mark.parametrize("cpus", [1, 2, 12, 64])
+def test_workers_follow_the_cpus_but_never_outgrow_the_memory(
+    tmp_path, monkeypatch, version, cpus, memory, most
+):
+    conf = load_conf(monkeypatch)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))  # a big host
+    cgroup = fake_cgroup(tmp_path, version, cpus, memory)
+    by_cpus = max(2, cpus)
+    workers, warning = conf["worker_count"](
+        0, conf["container_cpus"](cgroup), conf["container_memory"](cgroup)
+    )
+    assert workers == (by_cpus if most is None else min(by_cpus, most))
+    assert (warning is not None) == (most is not None and by_cpus > most)
+    # Each worker's budget times the count, plus the main process, fits the limit.
+    if memory:
+        assert conf["MAIN_PROCESS_MIB"] + workers * conf["WORKER_MIB"] <= memory / MIB
+
+
+def test_a_web_concurrency_the_memory_cannot_hold_is_lowered_with_a_warning(tmp_path, monkeypatch):
+    conf = load_conf(monkeypatch)
+    cgroup = fake_cgroup(tmp_path, 2, 2, 256 * MIB)
+    workers, warning = conf["worker_count"](
+        12, conf["container_cpus"](cgroup), conf["container_memory"](cgroup)
+    )
+    assert workers == 5
+    assert "WEB_CONCURRENCY=12" in warning
+    assert "256 MiB" in warning
+
+
+def test_the_sizing_warning_is_logged_when_gunicorn_starts(monkeypatch):
+    conf = load_conf(monkeypatch)
+    logged = []
+    server = type("Server", (), {"log": type("Log", (), {"warning": logged.append})()})()
+    monkeypatch.setitem(conf["on_starting"].__globals__, "workers_warning", "too many")
+    conf["on_starting"](server)
+    assert logged == ["too many"]
+
+
+def test_a_tiny_memory_limit_still_gets_one_worker(tmp_path, monkeypatch):
+    conf = load_conf(monkeypatch)
+    workers, warning = conf["worker_count"](0, 2, 64 * MIB)
+    assert workers == 1
+    assert warning
 
 
 def test_web_concurrency_sets_the_worker_count(monkeypatch):
