@@ -1,5 +1,6 @@
 """Greetings in the visitor's language, over HTTP against the running container."""
 
+import gettext
 import re
 import shutil
 import subprocess
@@ -115,3 +116,34 @@ def test_translations_are_complete_and_current(tmp_path):
 
 def without_date(po_text):
     return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", po_text)
+
+
+def test_compiled_catalogues_in_git_match_their_sources(tmp_path):
+    """The .mo files are committed, so that a fresh clone's runserver speaks every
+    language without GNU gettext; each must say what its .po says."""
+    if not shutil.which("msgfmt"):
+        require("GNU gettext", "msgfmt not installed (apt-get install gettext)")
+    sources = sorted((ROOT / "greeter/locale").glob("*/LC_MESSAGES/django.po"))
+    assert len(sources) == len(LANGUAGES) - 1  # English is the source language
+    for po in sources:
+        fresh = tmp_path / f"{po.parent.parent.name}.mo"
+        run(["msgfmt", "--check", "-o", str(fresh), str(po)])
+        committed = po.with_suffix(".mo")
+        assert committed.exists(), f"{committed} is missing: run compilemessages (README.md)"
+        assert catalogue(committed) == catalogue(fresh), (
+            f"{committed} is out of date: run compilemessages (README.md)"
+        )
+
+
+def catalogue(mo):
+    with mo.open("rb") as file:
+        return gettext.GNUTranslations(file)._catalog  # every msgid → msgstr, headers too
+
+
+def test_the_languages_offered_are_english_and_each_locale_folder():
+    """The image keeps Django's catalogues of these languages alone (Dockerfile:
+    English and the folders in greeter/locale), so they must be settings.LANGUAGES."""
+    from django.conf import settings
+
+    folders = {path.name for path in (ROOT / "greeter/locale").iterdir() if path.is_dir()}
+    assert {code for code, _ in settings.LANGUAGES} == {"en", *folders}

@@ -19,3 +19,10 @@ BIN = Path(sys.executable).parent
 def test_linter_is_clean(command):
     result = run([str(BIN / command[0]), *command[1:]], cwd=ROOT, check=False, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_licence_the_project_and_image_name_is_in_the_repository():
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT License\n")
+    assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text()
+    assert 'org.opencontainers.image.licenses="MIT"' in (ROOT / "Dockerfile").read_text()

@@ -1,4 +1,5 @@
-"""`python manage.py runserver` works with no configuration at all."""
+"""`python manage.py runserver` works with no configuration at all, in a fresh
+clone (the files git tracks, nothing built or ignored), in every language."""
 
 import re
 import subprocess
@@ -6,14 +7,16 @@ import sys
 
 import requests
 
-from tests.conftest import ROOT, free_port, wait_until
+from bench.measure import copy_working_tree
+from tests.conftest import free_port, wait_until
 
 
-def test_runserver_with_an_empty_environment_serves_the_form_and_stylesheet():
+def test_runserver_in_a_fresh_clone_serves_the_form_stylesheet_and_languages(tmp_path):
+    copy_working_tree(tmp_path)  # as `git clone` gives it: no .mo unless committed
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
+        cwd=tmp_path,
         env={},  # not even PATH: nothing is configured
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -27,6 +30,9 @@ def test_runserver_with_an_empty_environment_serves_the_form_and_stylesheet():
         stylesheet = requests.get(f"{url}{href}", timeout=10)
         assert stylesheet.status_code == 200
         assert "text/css" in stylesheet.headers["Content-Type"]
+        arabic = requests.get(f"{url}/", headers={"Accept-Language": "ar"}, timeout=10).text
+        assert '<html lang="ar" dir="rtl">' in arabic
+        assert "اسمك" in arabic  # "Your name"
     finally:
         server.terminate()
         server.wait(timeout=10)
