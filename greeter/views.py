@@ -1,18 +1,13 @@
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from greeter.forms import GreetingForm
-from greeter.pages import Page
-
-FORM_PAGE = Page("greeter/index.html", context=lambda: {"form": GreetingForm()})
-GREETING_PAGE = Page("greeter/greeting.html", slots=["name"])
 
 
 @require_safe
 def index(request):
-    return HttpResponse(FORM_PAGE.render(request))
+    return render(request, "greeter/index.html", {"form": GreetingForm()})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -24,7 +19,7 @@ def greet(request):
     if not form.is_valid():
         # The same page, with the errors beside the field and the input kept.
         return render(request, "greeter/index.html", {"form": form}, status=422)
-    return HttpResponse(GREETING_PAGE.render(request, name=form.cleaned_data["username"]))
+    return render(request, "greeter/greeting.html", {"name": form.cleaned_data["username"]})
 
 
 def csrf_failure(request, reason=""):

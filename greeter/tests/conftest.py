@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from greeter.views import FORM_PAGE, GREETING_PAGE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -21,14 +20,6 @@ def collected_static(tmp_path_factory):
     with override_settings(STATIC_ROOT=static_root):
         call_command("collectstatic", "--noinput", verbosity=0)
         yield static_root
-
-
-@pytest.fixture(autouse=True)
-def pages_rendered_afresh():
-    """Each test's first page is rendered from its template (greeter/pages.py keeps
-    pages once per language), so that assertTemplateUsed sees the template."""
-    for page in (FORM_PAGE, GREETING_PAGE):
-        page.pieces.cache_clear()
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""What a team adds the documented Django way works on every page: a context
+processor, `request` in a template, django-csp's decorators and nonce."""
+
+import pytest
+from csp.constants import NONCE, SELF
+from csp.decorators import csp_exempt, csp_replace, csp_update
+from django.conf import settings
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client, override_settings
+from django.urls import path
+
+from greeter.tests.conftest import BASE_DIR
+
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+BANNER = '{% if request.GET.banner == "on" %}<p id="banner">{{ team_name }}</p>{% endif %}'
+
+
+def team_name(request):
+    """A context processor such as a team adds."""
+    return {"team_name": "Team Banner"}
+
+
+@pytest.fixture
+def extended_base(tmp_path):
+    """greeter/base.html with a banner that uses a context processor's value
+    and a request value, as a team would add it."""
+    base = (BASE_DIR / "greeter/templates/greeter/base.html").read_text()
+    (tmp_path / "greeter").mkdir()
+    (tmp_path / "greeter/base.html").write_text(base.replace("<body>", f"<body>{BANNER}"))
+    template_settings = {**settings.TEMPLATES[0], "DIRS": [tmp_path]}
+    template_settings["OPTIONS"] = {
+        **template_settings["OPTIONS"],
+        "context_processors": [
+            *template_settings["OPTIONS"]["context_processors"],
+            "django.template.context_processors.request",
+            "greeter.tests.test_extending.team_name",
+        ],
+    }
+    with override_settings(TEMPLATES=[template_settings]):
+        engines.__dict__.pop("templates", None)  # forget the engines built from the old settings
+        engines._engines = {}
+        yield
+    engines.__dict__.pop("templates", None)
+    engines._engines = {}
+
+
+def pages(language):
+    """Every page a visitor meets: the form, the greeting, the form with an
+    error (422), and the form re-shown after a failed CSRF check (403)."""
+    client = Client(headers={"accept-language": language})
+    yield "form", client.get("/?banner=on")
+    yield "greeting", client.post("/greet?banner=on", {"username": "Ada"})
+    yield "error", client.post("/greet?banner=on", {"username": ""})
+    strict = Client(enforce_csrf_checks=True, headers={"accept-language": language})
+    yield "csrf failure", strict.post("/greet?banner=on", {"username": "Ada"})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_context_processor_and_a_request_value_show_on_every_page(extended_base, language):
+    for name, response in pages(language):
+        html = response.content.decode()
+        assert '<p id="banner">Team Banner</p>' in html, (name, response.status_code)
+        assert f'<html lang="{language}"' in html, name
+    without = Client().get("/").content.decode()
+    assert 'id="banner"' not in without  # the {% if %} is really evaluated
+
+
+@csp_update({"img-src": ["https://images.example"]})
+def updated(request):
+    return HttpResponse("updated")
+
+
+@csp_replace({"style-src": ["https://styles.example"]})
+def replaced(request):
+    return HttpResponse("replaced")
+
+
+@csp_exempt()
+def exempt(request):
+    return HttpResponse("exempt")
+
+
+def nonce(request):
+    return HttpResponse(f"nonce {request.csp_nonce}")
+
+
+urlpatterns = [
+    path("updated", updated),
+    path("replaced", replaced),
+    path("exempt", exempt),
+    path("nonce", nonce),
+]
+
+
+@pytest.fixture
+def csp_views():
+    nonce_policy = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]}}
+    nonce_policy["DIRECTIVES"]["script-src"] = [SELF, NONCE]
+    with override_settings(
+        ROOT_URLCONF="greeter.tests.test_extending", CONTENT_SECURITY_POLICY=nonce_policy
+    ):
+        yield Client()
+
+
+def test_django_csp_decorators_change_the_policy_of_their_view(csp_views):
+    assert "img-src 'self' https://images.example" in csp_views.get("/updated")["Content-Security-Policy"]
+    assert "style-src https://styles.example" in csp_views.get("/replaced")["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in csp_views.get("/exempt").headers
+
+
+def test_a_views_csp_nonce_is_in_its_policy(csp_views):
+    response = csp_views.get("/nonce")
+    value = response.content.decode().removeprefix("nonce ")
+    assert f"'nonce-{value}'" in response.headers["Content-Security-Policy"]
