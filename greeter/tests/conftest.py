@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
