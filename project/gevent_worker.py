@@ -28,6 +28,16 @@ from gunicorn.workers.ggevent import GeventWorker as GunicornGeventWorker
 ACCEPT_BATCH = 8
 BUSY_POLL_SECONDS = 0.05
 
+# run() below is a copy of this upstream method, changed where the docstring
+# says. greeter/tests/test_upstream_copies.py fails when the installed
+# gunicorn's differs, so that an upgrade is reviewed instead of running the
+# old copy. Still worth it (wrk, 2 cores): idle `docker stop` 1.5 s -> 0.5 s,
+# p99 at 64 connections 1.2 s -> 0.11 s.
+UPSTREAM = {
+    "gunicorn.workers.ggevent.GeventWorker.run":
+        "50119854ef8be38caa6e96a5978978de9c42bc0b24ac22228101399e7ef3005d",  # gunicorn 27.0.1
+}  # fmt: skip
+
 
 class GeventWorker(GunicornGeventWorker):
     def init_signals(self):

@@ -2,15 +2,23 @@
 in batches, and leaves any other access-log setup to gunicorn."""
 
 import base64
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+import requests
 from gunicorn import glogging
 from gunicorn.config import Config
 
+from greeter.tests.conftest import BASE_DIR
 from project.access_log import BUFFER_BYTES, FLUSH_SECONDS, AccessLogger
+from tests.conftest import free_port, wait_until
 
 AUTH = "Basic " + base64.b64encode(b"ada:secret").decode()
 
@@ -25,6 +33,7 @@ def no_flush_at_exit():
 def logger(logger_class, **settings):
     config = Config()
     config.set("accesslog", "-")
+    config.set("worker_class", "project.gevent_worker.GeventWorker")
     for name, value in settings.items():
         config.set(name, value)
     return logger_class(config)
@@ -98,7 +107,13 @@ def test_lines_are_flushed_within_the_flush_interval():
 
 
 @pytest.mark.parametrize(
-    "settings", [{"access_log_format": "%(h)s %(r)s"}, {"accesslog": "/tmp/access.log"}]
+    "settings",
+    [
+        {"access_log_format": "%(h)s %(r)s"},
+        {"accesslog": "/tmp/access.log"},
+        {"worker_class": "sync"},
+        {"worker_class": "gthread"},
+    ],
 )
 def test_any_other_access_log_is_gunicorns_own(settings):
     other = logger(AccessLogger, **settings)
@@ -106,3 +121,49 @@ def test_any_other_access_log_is_gunicorns_own(settings):
         log_request(other)
     gunicorns_access.assert_called_once()
     assert other.pending == []
+
+
+@pytest.fixture
+def gunicorn_with(tmp_path):
+    """Starts Greeter under gunicorn.conf.py with a worker class; yields its URL
+    and a function that waits for a line on its stdout."""
+    servers = []
+
+    def start(worker_class):
+        port = free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn")],
+            cwd=BASE_DIR,
+            env={**os.environ, "DJANGO_DEBUG": "false", "STATIC_ROOT": str(tmp_path),
+                 "GUNICORN_CMD_ARGS": f"-k {worker_class} -w 2 -b 127.0.0.1:{port} "
+                                      f"--worker-tmp-dir {tmp_path}"},
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        servers.append(server)
+        os.set_blocking(server.stdout.fileno(), False)
+        return f"http://127.0.0.1:{port}", server
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_for_line(server, text, seconds):
+    deadline, seen = time.monotonic() + seconds, b""
+    while time.monotonic() < deadline:
+        seen += server.stdout.read() or b""  # non-blocking: None while nothing waits
+        if text.encode() in seen:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("worker_class", ["sync", "gthread", "project.gevent_worker.GeventWorker"])
+def test_each_access_line_appears_within_a_second_whatever_the_worker(gunicorn_with, worker_class):
+    url, server = gunicorn_with(worker_class)
+    assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=1).ok, timeout=30)
+    for number in range(3):
+        marker = f"/healthz?line={number}"
+        assert requests.get(f"{url}{marker}", timeout=5).ok
+        assert wait_for_line(server, f"GET {marker} HTTP/1.1", seconds=1.0), worker_class
