@@ -7,7 +7,10 @@ variable listed in README.md ("Configuration").
 
 import math
 import os
+import secrets
 from pathlib import Path
+
+from environ import Env
 
 wsgi_app = "project.wsgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
@@ -108,9 +111,30 @@ workers, workers_warning = worker_count(
 )
 
 
+def shared_secret_key(environ=os.environ):
+    """Without a configured key, make one here, in the main process, before the
+    workers fork: they inherit it, so that a value one worker signs verifies in
+    every other (a key per worker breaks sessions and signed cookies at random).
+    Over HTTPS, Django's settings refuse to start without a configured key."""
+    if environ.get("DJANGO_SECRET_KEY") or environ.get("DJANGO_SECRET_KEY_FILE"):
+        return None
+    if environ.get("DJANGO_BEHIND_HTTPS_PROXY", "").lower() in Env.BOOLEAN_TRUE_STRINGS:
+        return None
+    environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    return (
+        "DJANGO_SECRET_KEY is not set: made one for this container's workers. It changes "
+        "at every restart, and with it anything signed (sessions, signed cookies). Set "
+        "DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE to keep one."
+    )
+
+
+secret_key_warning = shared_secret_key()
+
+
 def on_starting(server):
-    if workers_warning:
-        server.log.warning(workers_warning)
+    for warning in (workers_warning, secret_key_warning):
+        if warning:
+            server.log.warning(warning)
 
 
 # Log every request and every error to stdout/stderr: `docker logs` collects them.

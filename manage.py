@@ -10,6 +10,8 @@ def main():
     # `python manage.py runserver` is local development: debug on unless told
     # otherwise. The image sets DJANGO_DEBUG=false, and gunicorn never gets here.
     os.environ.setdefault("DJANGO_DEBUG", "true")
+    if sys.argv[1:2] == ["runserver"]:  # plain HTTP on purpose (project/settings.py)
+        os.environ.setdefault("DJANGO_BEHIND_HTTPS_PROXY", "false")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,10 +20,28 @@ env = environ.FileAwareEnv()
 # manage.py (local development) defaults this to true; gunicorn and the image never do.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# Greeter signs nothing that outlives a request (no sessions, no signed cookies;
-# CSRF tokens do not use the key), so a key made fresh at start is safe and keeps
-# every secret out of the repository and the image. Set one to pin it anyway.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or get_random_secret_key()
+# The HTTPS switch: "true" behind a proxy that terminates TLS (see below);
+# "false" for plain HTTP on purpose (the local compose file and runserver say so);
+# unset, plain HTTP too, but `check --deploy` reports the TLS settings missing.
+BEHIND_HTTPS_PROXY = env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False)
+PLAIN_HTTP_ON_PURPOSE = env.str("DJANGO_BEHIND_HTTPS_PROXY", default="") != "" and not (
+    BEHIND_HTTPS_PROXY
+)
+
+# Never in the repository or the image: from the environment or a file. Without
+# one, gunicorn makes a key at container start, before its workers fork, so that
+# all of them share it (gunicorn.conf.py); it changes at every restart, which
+# breaks nothing Greeter signs but would log a team's users out. runserver and
+# tests make their own. In production over HTTPS a key is required.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if BEHIND_HTTPS_PROXY:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE must be set when serving over HTTPS "
+            "(DJANGO_BEHIND_HTTPS_PROXY=true): a key made at start changes at every restart. "
+            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    SECRET_KEY = get_random_secret_key()
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Needed when the browser's origin differs from the Host Django sees (a proxy or
@@ -132,20 +151,30 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # --- Behind an HTTPS proxy ----------------------------------------------------
 # Only a proxy that terminates TLS can make these true; on plain HTTP they would
 # redirect every request to an https:// URL nobody answers.
-BEHIND_HTTPS_PROXY = env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False)
 if BEHIND_HTTPS_PROXY:
     # Trust X-Forwarded-Proto: the proxy must set it and strip the client's own.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to the container
-    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    # HSTS starts small, as Django's deployment checklist advises: an hour, this
+    # host only, no preload list. A mistake then locks browsers out of plain
+    # HTTP for an hour, not a whole domain tree for a year. Raise
+    # DJANGO_HSTS_SECONDS once HTTPS works; subdomains and preload are opt-in.
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
-else:
-    # Plain HTTP (localhost, or TLS handled where Django can't see it): silence
-    # exactly the deploy checks that need TLS — HSTS, SSL redirect, secure CSRF cookie.
+    # The deploy checks for subdomains (W005) and preload (W021) flag a choice
+    # made above on purpose; they stay on once a team opts in.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+elif PLAIN_HTTP_ON_PURPOSE:
+    # Plain HTTP declared (local compose, runserver): silence exactly the deploy
+    # checks that need TLS — HSTS, SSL redirect, secure CSRF cookie. Left unset,
+    # they stay on, so a TLS deployment that forgot the switch fails `check --deploy`.
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W016"]
 
 # --- Logging: everything to stderr, where `docker compose logs` finds it -------

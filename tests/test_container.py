@@ -118,6 +118,7 @@ def test_compose_service_is_hardened(stack):
 def test_deploy_check_passes_inside_the_image_behind_https(stack):
     result = stack.compose(
         "run", "--rm", "--no-deps", "-T", "-e", "DJANGO_BEHIND_HTTPS_PROXY=true",
+        "-e", "DJANGO_SECRET_KEY=" + "test-key-" + "x1y2z3" * 9,
         "web", "python", "manage.py", "check", "--deploy", "--fail-level", "WARNING",
         check=False,
     )  # fmt: skip

@@ -5,10 +5,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from tests.conftest import free_port, wait_until
+
 BASE_DIR = Path(__file__).resolve().parents[2]
+TEST_KEY = "test-key-" + "x1y2z3" * 9  # as long and varied as the deploy check asks
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,4 +58,33 @@ def load_settings(env=None, *, entry="project.settings"):
 @pytest.fixture(scope="session")
 def https_settings():
     """The settings with the "behind an HTTPS proxy" switch on."""
-    return load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "true"})
+    return load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "true", "DJANGO_SECRET_KEY": TEST_KEY})
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """Starts gunicorn with Greeter's gunicorn.conf.py on a free loopback port:
+    `gunicorn("-k sync -w 2", "some.module:app", env={...})`. Returns the URL,
+    once it answers, and the process (its stdout is a non-blocking pipe)."""
+    servers = []
+
+    def start(options="", *app, env=None, ready="/healthz"):
+        port = free_port()
+        arguments = f"{options} -b 127.0.0.1:{port} --worker-tmp-dir {tmp_path}"
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), *app],
+            cwd=BASE_DIR,
+            env={**(os.environ if env is None else env), "DJANGO_DEBUG": "false",
+                 "GUNICORN_CMD_ARGS": arguments},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        servers.append(server)
+        os.set_blocking(server.stdout.fileno(), False)
+        url = f"http://127.0.0.1:{port}"
+        assert wait_until(lambda: requests.get(f"{url}{ready}", timeout=1).ok, timeout=30)
+        return url, server
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)

@@ -14,8 +14,10 @@ CONF = str(BASE_DIR / "gunicorn.conf.py")
 
 
 def load_conf(monkeypatch, **env):
-    for name in ("WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS"):
+    for name in ("WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS", "DJANGO_SECRET_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
+    # Set, so that monkeypatch restores it: the config file writes the key it makes.
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(CONF)
@@ -114,13 +116,37 @@ def test_a_web_concurrency_the_memory_cannot_hold_is_lowered_with_a_warning(tmp_
     assert "256 MiB" in warning
 
 
-def test_the_sizing_warning_is_logged_when_gunicorn_starts(monkeypatch):
+def test_the_sizing_and_key_warnings_are_logged_when_gunicorn_starts(monkeypatch):
     conf = load_conf(monkeypatch)
     logged = []
     server = type("Server", (), {"log": type("Log", (), {"warning": logged.append})()})()
     monkeypatch.setitem(conf["on_starting"].__globals__, "workers_warning", "too many")
     conf["on_starting"](server)
-    assert logged == ["too many"]
+    assert logged[0] == "too many"
+    assert "DJANGO_SECRET_KEY is not set" in logged[1]
+
+
+def test_without_a_key_one_is_made_for_all_workers(monkeypatch):
+    conf = load_conf(monkeypatch)
+    import os
+
+    assert len(os.environ["DJANGO_SECRET_KEY"]) >= 60  # inherited by every forked worker
+    assert "changes at every restart" in conf["secret_key_warning"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DJANGO_SECRET_KEY": "configured"},
+        {"DJANGO_SECRET_KEY_FILE": "/run/secrets/key"},
+        {"DJANGO_BEHIND_HTTPS_PROXY": "true"},  # Django refuses to start instead
+    ],
+)
+def test_a_configured_key_or_https_makes_no_key(monkeypatch, env):
+    conf = load_conf(monkeypatch)
+    made = dict(env)
+    assert conf["shared_secret_key"](made) is None
+    assert made == env
 
 
 def test_a_tiny_memory_limit_still_gets_one_worker(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from greeter.tests.conftest import BASE_DIR, load_settings
+from greeter.tests.conftest import BASE_DIR, TEST_KEY, load_settings
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +49,46 @@ def test_hosts_and_trusted_origins_come_from_comma_separated_lists():
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://greeter.example"]
 
 
-def test_plain_http_silences_only_the_checks_that_need_tls(defaults):
-    assert defaults["SILENCED_SYSTEM_CHECKS"] == ["security.W004", "security.W008", "security.W016"]
+def test_plain_http_on_purpose_silences_only_the_checks_that_need_tls():
+    values = load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "false"})
+    assert values["SILENCED_SYSTEM_CHECKS"] == ["security.W004", "security.W008", "security.W016"]
+    assert "SECURE_SSL_REDIRECT" not in values
+
+
+def test_without_the_https_switch_no_check_is_silenced(defaults):
+    assert "SILENCED_SYSTEM_CHECKS" not in defaults
     assert "SECURE_SSL_REDIRECT" not in defaults
 
 
 def test_https_switch_turns_on_proxy_header_redirect_hsts_and_secure_cookies(https_settings):
     assert https_settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert https_settings["SECURE_SSL_REDIRECT"] is True
-    assert https_settings["SECURE_HSTS_SECONDS"] >= 31536000
     assert https_settings["CSRF_COOKIE_SECURE"] is True
-    assert "SILENCED_SYSTEM_CHECKS" not in https_settings
+    assert https_settings["LANGUAGE_COOKIE_SECURE"] is True
+
+
+def test_hsts_starts_at_an_hour_for_this_host_only_and_is_not_preloaded(https_settings):
+    assert https_settings["SECURE_HSTS_SECONDS"] == 3600
+    assert https_settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert https_settings["SECURE_HSTS_PRELOAD"] is False
+    # Only the two checks that flag those deliberate choices are silenced.
+    assert https_settings["SILENCED_SYSTEM_CHECKS"] == ["security.W005", "security.W021"]
+
+
+def test_raising_hsts_is_one_variable_each_and_unsilences_its_check():
+    values = load_settings({
+        "DJANGO_BEHIND_HTTPS_PROXY": "true", "DJANGO_SECRET_KEY": TEST_KEY,
+        "DJANGO_HSTS_SECONDS": "31536000", "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "DJANGO_HSTS_PRELOAD": "true",
+    })  # fmt: skip
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["SILENCED_SYSTEM_CHECKS"] == []
+
+
+def test_https_refuses_to_start_without_a_configured_secret_key():
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "true"})
+    assert "DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE must be set" in refused.value.stderr
 
 
 def test_no_app_needs_a_database(defaults):
@@ -88,9 +117,16 @@ def run_deploy_check(env):
 
 @pytest.mark.parametrize("https", ["false", "true"])
 def test_deploy_check_reports_no_issue(https):
-    result = run_deploy_check({"DJANGO_BEHIND_HTTPS_PROXY": https})
+    result = run_deploy_check({"DJANGO_BEHIND_HTTPS_PROXY": https, "DJANGO_SECRET_KEY": TEST_KEY})
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_a_deployment_that_forgot_the_https_switch():
+    result = run_deploy_check({"DJANGO_SECRET_KEY": TEST_KEY})
+    assert result.returncode != 0
+    for check in ("security.W004", "security.W008", "security.W016"):
+        assert check in result.stderr
 
 
 def test_deploy_check_fails_with_debug_on():
