@@ -1,6 +1,7 @@
 """deploy/k8s renders with kustomize and every object is valid against the
 schemas of a current Kubernetes release (kubernetes-validate, offline)."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -29,9 +30,8 @@ def validate(manifest_text, tmp_path):
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_rendered_objects_are_valid(layout, tmp_path):
     objects, text = render(layout)
-    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= set(
-        objects
-    )
+    kinds = {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    assert kinds | {"NetworkPolicy"} <= set(objects)
     result = validate(text, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("passed for resource") == len(objects)
@@ -53,11 +53,33 @@ def container_of(objects):
     return objects["Deployment"]["spec"]["template"]["spec"]["containers"][0]
 
 
-def test_at_least_two_replicas_spread_over_nodes(deployment):
+def test_the_autoscaler_alone_owns_the_count_at_least_two_spread_over_nodes(deployment):
     spec = deployment["Deployment"]["spec"]
-    assert spec["replicas"] >= 2
+    assert "replicas" not in spec  # `kubectl apply` would reset the autoscaler's count
     assert deployment["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
     assert spec["template"]["spec"]["topologySpreadConstraints"]
+
+
+def test_the_overlay_sets_its_variables_by_name():
+    for path in (ROOT / "deploy/k8s").rglob("kustomization.yaml"):
+        assert not re.search(r"/env/\d", path.read_text()), path  # no patch by position
+    env = {e["name"]: e.get("value") for e in container_of(render(LAYOUTS[1])[0])["env"]}
+    assert env["DJANGO_ALLOWED_HOSTS"] == "greeter.example.org"
+    assert env["DJANGO_CSRF_TRUSTED_ORIGINS"] == "https://greeter.example.org"
+    assert env["DJANGO_BEHIND_HTTPS_PROXY"] == "true"  # the base's others are kept
+    assert render(LAYOUTS[1])[0]["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
+
+
+def test_only_the_ingress_controllers_namespace_reaches_the_pods(deployment):
+    policy = deployment["NetworkPolicy"]["spec"]
+    selector = deployment["Deployment"]["spec"]["selector"]["matchLabels"]
+    assert policy["podSelector"]["matchLabels"] == selector
+    assert policy["policyTypes"] == ["Ingress"]
+    [rule] = policy["ingress"]
+    assert rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+    assert rule["ports"] == [{"port": "http"}]
 
 
 def test_probes_use_the_health_endpoint(deployment):
