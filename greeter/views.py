@@ -1,4 +1,5 @@
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -23,7 +24,8 @@ def greet(request):
 
 
 def csrf_failure(request, reason=""):
-    """The CSRF check failed (no cookie, stale token): ask again, keeping the name.
+    """The CSRF check failed (no cookie, stale token): say what happened and ask
+    again, keeping the name that was typed.
 
     Rendering the form sets a fresh CSRF cookie, so one more press of the button
     succeeds as long as the browser accepts cookies, which the notice explains.
@@ -32,10 +34,22 @@ def csrf_failure(request, reason=""):
         # PUT, DELETE and other unsafe methods: not a form, nothing to re-show.
         return render(request, "403.html", status=403)
     typed = request.POST.get("username", "")
-    notice = _(
-        "Your form had expired or your browser did not send its security cookie. "
-        "Your name is kept below: press the button again. If this keeps happening, "
-        "allow cookies for this site and reload the page."
-    )
+    if request.path == reverse("set_language"):
+        notice = _(
+            "Your page had expired, so the language did not change: choose it again. "
+            "If this keeps happening, allow cookies for this site and reload the page."
+        )
+    elif typed:
+        notice = _(
+            "Your form had expired or your browser did not send its security cookie. "
+            "Your name is kept below: press the button again. If this keeps happening, "
+            "allow cookies for this site and reload the page."
+        )
+    else:
+        notice = _(
+            "Your form had expired or your browser did not send its security cookie: "
+            "press the button again. If this keeps happening, allow cookies for this site "
+            "and reload the page."
+        )
     form = GreetingForm(initial={"username": typed})
     return render(request, "greeter/index.html", {"form": form, "notice": notice}, status=403)

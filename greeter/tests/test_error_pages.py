@@ -42,6 +42,27 @@ def test_csrf_failure_page_explains_cookies_and_reload(csrf_client):
     assert 'role="alert"' in html
 
 
+def test_an_expired_language_switch_says_the_language_did_not_change(csrf_client):
+    response = csrf_client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "the language did not change: choose it again" in html
+    assert "kept below" not in html  # no name was typed
+    assert "csrftoken" in response.cookies  # the next choice will be accepted
+
+
+def test_an_expired_form_without_a_name_does_not_claim_to_keep_one(csrf_client):
+    html = csrf_client.post("/greet", {"username": ""}).content.decode()
+    assert "press the button again" in html
+    assert "kept below" not in html
+
+
+def test_an_expired_form_keeps_the_typed_name(csrf_client):
+    html = csrf_client.post("/greet", {"username": "Ada"}).content.decode()
+    assert "Your name is kept below" in html
+    assert 'value="Ada"' in html
+
+
 def test_a_body_over_the_limit_gets_the_bad_request_page(client):
     response = client.post("/greet", {"username": "x" * (300 * 1024)})
     assert_friendly_page(response, 400, "Bad request")
