@@ -51,7 +51,9 @@ def throughput(all_targets, rounds, seconds):
             cookie, token = csrf_pair(target.url) if target.name == "greeter" else ("x", "y")
             env = {**os.environ, "CSRF_COOKIE": cookie, "CSRF_TOKEN": token}
             for case, path, script, connections, static in CASES:
-                if static and not target.has_static:
+                if (static and not target.has_static) or (
+                    target.cases and case not in target.cases
+                ):
                     continue
                 path = path or stylesheet_path(target.url)
                 result = wrk(
@@ -103,7 +105,8 @@ def main():
             stack.enter_context(targets.bare_ceiling("gevent", workers)),
         ]
         seeds = [stack.enter_context(targets.seed_peer(options.seed))] if options.seed else []
-        all_targets = [greeter.target(), *ceilings, *seeds]
+        https = stack.enter_context(targets.https_stack())
+        all_targets = [greeter.target(), https, *ceilings, *seeds]
         results["throughput"] = throughput(all_targets, rounds, seconds)
         repeats = 1 if options.short else 3
         images = ["greeter:latest", *(seed.image for seed in seeds)]

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Target:
     container: str
     has_static: bool
     image: str = ""
+    cases: tuple = ()  # only these cases (bench/__main__.py CASES), or all when empty
 
 
 def free_port():
@@ -122,3 +124,41 @@ def seed_peer(folder):
         yield Target(
             "seed peer", url, "greeter-bench-seed", has_static=False, image="greeter-bench-seed"
         )
+
+
+@contextmanager
+def https_stack():
+    """The production stack: Caddy in front of Greeter (docker-compose.production.yml)
+    with GREETER_DOMAIN=localhost, on free loopback ports. Its certificate is
+    checked against Caddy's local root before any load (wrk itself checks none)."""
+    port = free_port()
+    env = {**os.environ, "GREETER_HTTP_BIND": "127.0.0.1", "GREETER_HTTP_PORT": str(free_port()),
+           "GREETER_HTTPS_PORT": str(port), "DJANGO_SECRET_KEY": os.urandom(32).hex()}  # fmt: skip
+    files = [
+        "-f",
+        str(ROOT / "docker-compose.yml"),
+        "-f",
+        str(ROOT / "docker-compose.production.yml"),
+    ]
+    compose = ["docker", "compose", "-p", "greeter-bench-https", *files]
+    run([*compose, "up", "-d", "--wait"], env=env, cwd=ROOT, timeout=600)
+    try:
+        root = "/data/caddy/pki/authorities/local/root.crt"
+        wait_for(lambda: run([*compose, "exec", "-T", "caddy", "test", "-s", root], env=env))
+        with tempfile.NamedTemporaryFile("w", suffix=".crt") as certificate:
+            certificate.write(run([*compose, "exec", "-T", "caddy", "cat", root], env=env).stdout)
+            certificate.flush()
+            url = f"https://localhost:{port}"
+            session = requests.Session()
+            session.trust_env = False  # REQUESTS_CA_BUNDLE would replace the root
+            if (
+                wait_for(lambda: session.get(f"{url}/", timeout=2, verify=certificate.name).ok)
+                is None
+            ):
+                raise RuntimeError("Caddy did not answer over HTTPS")
+        caddy = run([*compose, "ps", "-q", "caddy"], env=env).stdout.strip()
+        yield Target(
+            "greeter https", url, caddy, has_static=False, cases=("GET / @16", "GET / @64")
+        )
+    finally:
+        run([*compose, "down", "--volumes", "--timeout", "5"], env=env, cwd=ROOT, timeout=600)

@@ -6,6 +6,7 @@ own browser download is not used. CHROME_PATH overrides the executable.
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -32,8 +33,25 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 EXPECTED_STATUS_MESSAGE = "Failed to load resource: the server responded with a status of {}"
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch(playwright, home=None):
+    """Chromium; with `home`, as a user whose $HOME is there (its NSS store)."""
+    env = {**os.environ, "HOME": str(home)} if home else None
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+
+
+def home_trusting(root_certificate, home):
+    """A $HOME whose NSS store trusts a local CA, the way a person adds one:
+    Chromium on Linux reads $HOME/.pki/nssdb (certutil: Debian's libnss3-tools)."""
+    nssdb = Path(home) / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True, exist_ok=True)
+    store = f"sql:{nssdb}"
+    subprocess.run(["certutil", "-d", store, "-N", "--empty-password"], check=True)
+    subprocess.run(
+        ["certutil", "-d", store, "-A", "-t", "C,,", "-n", "Caddy local root",
+         "-i", str(root_certificate)],
+        check=True,
+    )  # fmt: skip
+    return Path(home)
 
 
 def chromium_available():

@@ -74,7 +74,11 @@ def greet(base_url, name, session=None):
     form = session.get(f"{base_url}/", timeout=10)
     token = csrf_token(form.text)
     return session.post(
-        f"{base_url}/greet", data={"username": name, "csrfmiddlewaretoken": token}, timeout=10
+        f"{base_url}/greet",
+        data={"username": name, "csrfmiddlewaretoken": token},
+        # A browser sends both on a same-origin form post; over HTTPS Django checks them.
+        headers={"Origin": base_url, "Referer": f"{base_url}/"},
+        timeout=10,
     )
 
 
@@ -142,6 +146,68 @@ def another_stack(name, overrides=(), **env):
         yield extra
     finally:
         extra.compose("down", "--timeout", "5", check=False)
+
+
+@dataclass
+class HttpsStack:
+    """The production stack (docker-compose.production.yml): Caddy in front of
+    Greeter, GREETER_DOMAIN=localhost, published on 127.0.0.1 on free ports.
+    `root` is Caddy's local root certificate, which every check verifies against."""
+
+    stack: Stack
+    http_port: int
+    https_port: int
+    root: Path
+
+    @property
+    def url(self):
+        return f"https://localhost:{self.https_port}"
+
+    @property
+    def http_url(self):
+        return f"http://localhost:{self.http_port}"
+
+    def session(self):
+        session = requests.Session()
+        session.verify = str(self.root)  # never switched off
+        # Or REQUESTS_CA_BUNDLE, where set, would replace the root given above.
+        session.trust_env = False
+        return session
+
+    def compose(self, *args, **kwargs):
+        return self.stack.compose(*args, **kwargs)
+
+    def container_id(self, service):
+        return self.compose("ps", "-q", service).stdout.strip()
+
+    def fetch_root(self):
+        root = "/data/caddy/pki/authorities/local/root.crt"
+        exists = ["exec", "-T", "caddy", "test", "-s", root]
+        assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, timeout=30)
+        self.root.write_text(self.compose("exec", "-T", "caddy", "cat", root).stdout)
+
+
+@pytest.fixture(scope="session")
+def https_stack(stack, tmp_path_factory):
+    http_port, https_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "GREETER_HTTP_BIND": "127.0.0.1",
+        "GREETER_HTTP_PORT": str(http_port),
+        "GREETER_HTTPS_PORT": str(https_port),
+        "DJANGO_SECRET_KEY": "test-key-" + "h7j8k9" * 9,
+    }
+    production = ROOT / "docker-compose.production.yml"
+    inner = Stack(f"greeter-https-{os.getpid()}", 0, env, 0.0, (production,))
+    root = tmp_path_factory.mktemp("caddy") / "root.crt"
+    https = HttpsStack(inner, http_port, https_port, root)
+    try:
+        inner.up()
+        https.fetch_root()
+        assert wait_until(lambda: https.session().get(f"{https.url}/healthz", timeout=2).ok)
+        yield https
+    finally:
+        inner.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
 
 
 @contextmanager

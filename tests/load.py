@@ -12,6 +12,7 @@ import requests
 class LoadResult:
     ok: int = 0
     failures: list = field(default_factory=list)  # (seconds since start, what happened)
+    retried: int = 0  # requests sent again after a connection closed without an answer
     latencies: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -28,8 +29,11 @@ class BackgroundLoad:
     """`clients` threads sending GET requests in a loop until stopped (or for
     at most `limit` seconds), each on a fresh connection."""
 
-    def __init__(self, url, clients=8, limit=60):
-        self.url, self.clients, self.limit = url, clients, limit
+    def __init__(self, url, clients=8, limit=60, verify=True, retry_unanswered=False):
+        self.url, self.clients, self.limit, self.verify = url, clients, limit, verify
+        # What browsers do (RFC 9112 §9.3.1): a GET whose connection closed before
+        # any answer came is sent once more, on a new connection.
+        self.retry_unanswered = retry_unanswered
         self.result = LoadResult()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -39,16 +43,26 @@ class BackgroundLoad:
         while not self._stop.is_set() and time.monotonic() - self.started < self.limit:
             sent = time.monotonic()
             try:
-                status = requests.get(self.url, timeout=5).status_code
+                status = self._get()
                 outcome = None if status == 200 else f"HTTP {status}"
             except requests.RequestException as error:
-                outcome = type(error).__name__
+                outcome = f"{type(error).__name__}: {str(error)[-160:]}"
             with self._lock:
                 if outcome:
                     self.result.failures.append((sent - self.started, outcome))
                 else:
                     self.result.ok += 1
                     self.result.latencies.append(time.monotonic() - sent)
+
+    def _get(self):
+        try:
+            return requests.get(self.url, timeout=5, verify=self.verify).status_code
+        except requests.ConnectionError as error:
+            if not (self.retry_unanswered and "without response" in str(error)):
+                raise
+            with self._lock:
+                self.result.retried += 1
+            return requests.get(self.url, timeout=5, verify=self.verify).status_code
 
     def __enter__(self):
         self.started = time.monotonic()
@@ -63,8 +77,8 @@ class BackgroundLoad:
         self.result.seconds = time.monotonic() - self.started
 
 
-def measure(url, seconds=3, clients=8):
-    with BackgroundLoad(url, clients, limit=seconds) as load:
+def measure(url, seconds=3, clients=8, verify=True):
+    with BackgroundLoad(url, clients, limit=seconds, verify=verify) as load:
         time.sleep(seconds)
     return load.result
 

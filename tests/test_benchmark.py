@@ -22,6 +22,8 @@ def test_short_benchmark_prints_every_figure(docker):
     print(result.stdout)
     for figure in (
         "| GET / @16 | greeter |",
+        "| GET / @16 | greeter https |",
+        "HTTPS through Caddy ÷ plain HTTP direct",
         "| GET / @64 | ceiling |",
         "| GET / @16 | bare sync |",
         "| GET / @64 | bare gevent |",

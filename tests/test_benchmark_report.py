@@ -10,7 +10,7 @@ def results(*, seed, baseline):
     row = {"rate": 1000.0, "p50_ms": 1.0, "p99_ms": 5.0, "errors": 0}
     throughput = {
         (target, case): row
-        for target in ("greeter", "ceiling", *(["seed peer"] if seed else []))
+        for target in ("greeter", "greeter https", "ceiling", *(["seed peer"] if seed else []))
         for case in ("GET / @16", "GET / @64", "POST /greet @16")
     }
     in_process = {"today": {"GET /": 0.5, "POST /greet": 0.6}}
@@ -43,3 +43,4 @@ def test_report_prints_with_or_without_the_optional_rows(seed, baseline):
     assert ("| GET / | 0.600 ms | 0.500 ms | 1.20× |" in text) == baseline
     assert ("no baseline commit given" in text) == (not baseline)
     assert "| `GET /` @16 ÷ fastest ceiling | 1.00× | ≥ 0.18× |" in text
+    assert "| HTTPS through Caddy ÷ plain HTTP direct, `GET /` @16 | 1.00×, p99 5.0 ms |" in text

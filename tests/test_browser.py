@@ -1,13 +1,16 @@
 """The form in a real browser (Debian's Chromium through Playwright), against
-the running container. Each state is screenshotted at a desktop and a phone
-width into artifacts/screenshots/."""
+the running container: once over plain HTTP, and once over HTTPS through Caddy
+(the production stack), with Chromium trusting Caddy's local root through its
+NSS store. Each state is screenshotted at a desktop and a phone width into
+artifacts/screenshots/."""
 
 import re
+import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser import Visit, chromium_available, first_visit_bytes, launch
+from tests.browser import Visit, chromium_available, first_visit_bytes, home_trusting, launch
 from tests.conftest import require
 
 pytestmark = pytest.mark.container
@@ -15,19 +18,30 @@ pytestmark = pytest.mark.container
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
+@pytest.fixture(scope="session", params=["http", "https"])
+def site(request, tmp_path_factory):
+    """(base URL, $HOME for Chromium): Greeter alone, or Caddy in front."""
+    if request.param == "http":
+        return request.getfixturevalue("stack").url, None
+    if not shutil.which("certutil"):
+        require("certutil", "apt-get install libnss3-tools")
+    https = request.getfixturevalue("https_stack")
+    return https.url, home_trusting(https.root, tmp_path_factory.mktemp("home"))
+
+
 @pytest.fixture(scope="session")
-def browser(stack):
+def browser(site):
     if not chromium_available():
         require("Chromium", "no /usr/bin/chromium (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch(playwright, home=site[1])
         yield browser
         browser.close()
 
 
 @pytest.fixture
-def visit(browser, stack):
-    visit = Visit(browser, stack.url)
+def visit(browser, site):
+    visit = Visit(browser, site[0])
     yield visit
     assert visit.unexpected_console() == [], "console errors or CSP violations"
     assert visit.dialogs == [], "a dialog opened"
@@ -152,8 +166,8 @@ def test_arabic_is_chosen_with_the_selector_and_laid_out_right_to_left(visit):
     visit.screenshot("greeting-arabic")
 
 
-def test_first_visit_transfers_at_most_8_kb(browser, stack):
-    sizes = first_visit_bytes(browser, f"{stack.url}/")
+def test_first_visit_transfers_at_most_8_kb(browser, site):
+    sizes = first_visit_bytes(browser, f"{site[0]}/")
     assert any(re.search(r"\.css$", url) for url in sizes)
     assert any(re.search(r"favicon\.\w+\.svg$", url) for url in sizes)
     assert sum(sizes.values()) <= 8 * 1024, sizes

@@ -10,6 +10,7 @@ READERS = {
     "project/settings.py": r'env\.\w+\("([A-Z_]+)"',
     "gunicorn.conf.py": r'os\.environ\.get\("([A-Z_]+)"',
     "docker-compose.yml": r"\$\{([A-Z_]+)",
+    "docker-compose.production.yml": r"\$\{([A-Z_]+)",
 }
 
 

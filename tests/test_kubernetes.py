@@ -31,7 +31,7 @@ def validate(manifest_text, tmp_path):
 def test_rendered_objects_are_valid(layout, tmp_path):
     objects, text = render(layout)
     kinds = {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
-    assert kinds | {"NetworkPolicy"} <= set(objects)
+    assert kinds | {"NetworkPolicy", "Ingress"} <= set(objects)
     result = validate(text, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("passed for resource") == len(objects)
@@ -131,3 +131,18 @@ def test_graceful_shutdown_fits_the_termination_grace_period(deployment):
     pause = int(container_of(deployment)["lifecycle"]["preStop"]["exec"]["command"][1])
     graceful_timeout = 5  # gunicorn.conf.py
     assert pause + graceful_timeout < pod["terminationGracePeriodSeconds"]
+
+
+def test_the_ingress_serves_the_allowed_host_over_tls_to_the_service(deployment):
+    ingress = deployment["Ingress"]
+    env = {e["name"]: e.get("value") for e in container_of(deployment)["env"]}
+    [rule] = ingress["spec"]["rules"]
+    assert rule["host"] == env["DJANGO_ALLOWED_HOSTS"]
+    assert f"https://{rule['host']}" in env["DJANGO_CSRF_TRUSTED_ORIGINS"]
+    assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]], "secretName": "greeter-tls"}]
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == deployment["Service"]["metadata"]["name"]
+    assert backend["port"]["name"] in {
+        port["name"] for port in deployment["Service"]["spec"]["ports"]
+    }
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]

@@ -1,8 +1,10 @@
 """Slowloris: 500 connections that trickle their request headers, never
-finishing them. A normal visitor must still be served within a second, and
-once the slow clients leave, throughput is back to normal."""
+finishing them (300 over TLS through Caddy, in the production stack). A normal
+visitor must still be served within a second, and once the slow clients leave,
+throughput is back to normal."""
 
 import asyncio
+import ssl
 import threading
 import time
 
@@ -18,9 +20,11 @@ TRICKLE_EVERY = 2.0  # seconds between header lines
 HOLD_FOR = 25.0  # seconds the slow clients stay, at most
 
 
-async def slow_client(port, stop):
+async def slow_client(port, stop, tls=None):
     try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        _, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=tls, server_hostname="localhost" if tls else None
+        )
     except OSError:
         return False
     try:
@@ -43,8 +47,8 @@ class Slowloris:
     """The slow clients, on their own event loop in a thread, bounded in
     count (SLOW_CLIENTS) and time (HOLD_FOR)."""
 
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, clients=SLOW_CLIENTS, tls=None):
+        self.port, self.clients, self.tls = port, clients, tls
         self.connected = 0
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
         self._ready = threading.Event()
@@ -53,7 +57,8 @@ class Slowloris:
     async def _main(self):
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         tasks = [
-            asyncio.create_task(slow_client(self.port, self._stop)) for _ in range(SLOW_CLIENTS)
+            asyncio.create_task(slow_client(self.port, self._stop, self.tls))
+            for _ in range(self.clients)
         ]
         await asyncio.sleep(1)  # let the connections open
         self.connected = sum(1 for t in tasks if not t.done())
@@ -75,22 +80,32 @@ class Slowloris:
 
 
 def test_normal_visitors_are_served_while_500_clients_trickle_headers(stack):
-    url = f"{stack.url}/"
-    before = measure(url, seconds=3)
-    with Slowloris(stack.port) as slowloris:
-        assert slowloris.connected == SLOW_CLIENTS  # all holding a connection open
+    served_while_slow_clients_trickle(f"{stack.url}/", Slowloris(stack.port), verify=True)
+
+
+def test_through_caddy_visitors_are_served_while_300_tls_clients_trickle(https_stack):
+    tls = ssl.create_default_context(cafile=str(https_stack.root))
+    slowloris = Slowloris(https_stack.https_port, clients=300, tls=tls)
+    served_while_slow_clients_trickle(f"{https_stack.url}/", slowloris, str(https_stack.root))
+
+
+def served_while_slow_clients_trickle(url, slowloris, verify):
+    before = measure(url, seconds=3, verify=verify)
+    with slowloris:
+        assert slowloris.connected == slowloris.clients  # all holding a connection open
         latencies = []
         for _ in range(100):
             started = time.monotonic()
-            assert requests.get(url, timeout=5).status_code == 200
+            assert requests.get(url, timeout=5, verify=verify).status_code == 200
             latencies.append(time.monotonic() - started)
-        during = measure(url, seconds=3)
+        during = measure(url, seconds=3, verify=verify)
     # Back to normal once they have gone: allow the server a few seconds to get there.
-    after = measure(url, seconds=3)
+    after = measure(url, seconds=3, verify=verify)
     for _ in range(2):
         if after.rate >= 0.7 * before.rate:
             break
-        after = max(after, measure(url, seconds=3), key=lambda result: result.rate)
+        again = measure(url, seconds=3, verify=verify)
+        after = max(after, again, key=lambda result: result.rate)
     latencies.sort()
     p99 = latencies[98]
     print(
