@@ -8,7 +8,9 @@ variable listed in README.md ("Configuration").
 import math
 import os
 import secrets
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 from environ import Env
 
@@ -26,7 +28,7 @@ worker_class = "project.gevent_worker.GeventWorker"
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 
-def post_request(worker, req, environ, resp):
+def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
     """Let the other connections go first after every response.
 
     A keep-alive client that sends its next request at once finds its socket
@@ -43,7 +45,7 @@ def post_request(worker, req, environ, resp):
         gevent.sleep(0.0001)
 
 
-def container_cpus(cgroup=Path("/sys/fs/cgroup")):
+def container_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     """CPUs this container may use: its cgroup quota, not the host's core count.
 
     os.cpu_count() sees every core of the host (129 workers on a 64-core host is
@@ -64,7 +66,7 @@ def container_cpus(cgroup=Path("/sys/fs/cgroup")):
     return max(1, min(cpus, math.ceil(int(quota) / int(period))))
 
 
-def container_memory(cgroup=Path("/sys/fs/cgroup")):
+def container_memory(cgroup: Path = Path("/sys/fs/cgroup")) -> int | None:
     """Bytes of memory this container may use, or None when it has no limit:
     memory.max on cgroup v2, memory/memory.limit_in_bytes on v1 (where "no
     limit" is a number near 2**63, beyond any machine's memory)."""
@@ -87,7 +89,7 @@ MAIN_PROCESS_MIB = 48
 WORKER_MIB = 40
 
 
-def worker_count(requested, cpus, memory):
+def worker_count(requested: int, cpus: int, memory: int | None) -> tuple[int, str | None]:
     """(workers, warning or None). One gevent worker keeps one CPU busy; at least
     two, so a worker that dies or is recycled never leaves nobody accepting. Never
     more than the memory limit holds: a worker past it is OOM-killed, forked
@@ -111,7 +113,7 @@ workers, workers_warning = worker_count(
 )
 
 
-def shared_secret_key(environ=os.environ):
+def shared_secret_key(environ: MutableMapping[str, str] = os.environ) -> str | None:
     """Without a configured key, make one here, in the main process, before the
     workers fork: they inherit it, so that a value one worker signs verifies in
     every other (a key per worker breaks sessions and signed cookies at random).
@@ -131,7 +133,7 @@ def shared_secret_key(environ=os.environ):
 secret_key_warning = shared_secret_key()
 
 
-def on_starting(server):
+def on_starting(server: Any) -> None:
     for warning in (workers_warning, secret_key_warning):
         if warning:
             server.log.warning(warning)

@@ -5,7 +5,7 @@ import os
 import sys
 
 
-def main():
+def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     # `python manage.py runserver` is local development: debug on unless told
     # otherwise. The image sets DJANGO_DEBUG=false, and gunicorn never gets here.

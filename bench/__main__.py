@@ -24,6 +24,7 @@ import argparse
 import os
 import statistics
 from contextlib import ExitStack
+from typing import Any
 
 import requests
 
@@ -39,13 +40,15 @@ CASES = [  # (case, path, wrk script, connections, needs static files)
 ]
 
 
-def stylesheet_path(url):
+def stylesheet_path(url: str) -> str:
     html = requests.get(f"{url}/", timeout=10).text
     return html.split('<link rel="stylesheet" href="')[1].split('"')[0]
 
 
-def throughput(all_targets, rounds, seconds):
-    samples = {}  # (target, case) → [wrk result, …]
+def throughput(
+    all_targets: list[targets.Target], rounds: int, seconds: float
+) -> dict[tuple[str, str], dict[str, float]]:
+    samples: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (target, case) → [wrk result, …]
     for round_number in range(rounds):
         for target in all_targets:
             cookie, token = csrf_pair(target.url) if target.name == "greeter" else ("x", "y")
@@ -77,7 +80,7 @@ def throughput(all_targets, rounds, seconds):
     }
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="one round of 3 s runs (CI)")
     parser.add_argument(
@@ -88,7 +91,11 @@ def main():
     )
     options = parser.parse_args()
     rounds, seconds = (1, 3) if options.short else (3, 10)
-    results = {"mode": "short" if options.short else "full", "rounds": rounds, "seconds": seconds}
+    results: dict[str, Any] = {
+        "mode": "short" if options.short else "full",
+        "rounds": rounds,
+        "seconds": seconds,
+    }
     for what, given, flag in (("seed peer", options.seed, "--seed DIR"),
                               ("baseline", options.baseline, "--baseline REV")):  # fmt: skip
         if not given:

@@ -16,10 +16,10 @@ from bench.measure import (
     wait_for,
     wrk,
 )
-from bench.targets import container, free_port
+from bench.targets import GreeterStack, container, free_port
 
 
-def cold_start(stack, repeats):
+def cold_start(stack: GreeterStack, repeats: int) -> dict[str, float]:
     """`docker compose up -d` with the image built → first 200, and → healthy.
     The best of `repeats` starts, in seconds from the moment `up` is run."""
     first_200, healthy = [], []
@@ -30,28 +30,35 @@ def cold_start(stack, repeats):
         wait_for(lambda: requests.get(f"{stack.url}/", timeout=1).ok, interval=0.01)
         first_200.append(time.monotonic() - started)
         state = ["docker", "inspect", "-f", "{{.State.Health.Status}}", stack.container()]
-        wait_for(lambda state=state: run(state).stdout.strip() == "healthy", interval=0.05)
+
+        def healthy_now(state: list[str] = state) -> bool:
+            return run(state).stdout.strip() == "healthy"
+
+        wait_for(healthy_now, interval=0.05)
         healthy.append(time.monotonic() - started)
     return {"first_200_s": min(first_200), "healthy_s": min(healthy)}
 
 
-def docker_run_cold_starts(images, repeats):
+def docker_run_cold_starts(images: list[str], repeats: int) -> dict[str, float]:
     """`docker run -d -p …` of each image → its first 200, in seconds: the best of
     `repeats` starts, the images in turn. The seed's own command, for every image."""
-    starts = {image: [] for image in images}
+    starts: dict[str, list[float]] = {image: [] for image in images}
     for _ in range(repeats):
         for image in images:
             port, name = free_port(), "greeter-bench-cold"
             started = time.monotonic()
             run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", image])
-            wait_for(lambda port=port: requests.get(f"http://127.0.0.1:{port}/", timeout=1).ok,
-                     interval=0.005)  # fmt: skip
+
+            def answers(url: str = f"http://127.0.0.1:{port}/") -> bool:
+                return requests.get(url, timeout=1).ok
+
+            wait_for(answers, interval=0.005)
             starts[image].append(time.monotonic() - started)
             run(["docker", "rm", "-f", name])
     return {image: min(times) for image, times in starts.items()}
 
 
-def idle_stop_seconds(image, repeats):
+def idle_stop_seconds(image: str, repeats: int) -> float:
     """`docker stop` of a container that is serving nobody: the median of `repeats`."""
     took, name = [], "greeter-bench-idle-stop"
     for _ in range(repeats):
@@ -63,24 +70,25 @@ def idle_stop_seconds(image, repeats):
     return statistics.median(took)
 
 
-def image_size_above_base():
+def image_size_above_base() -> int:
     """Bytes of the layers Greeter adds to python:3.13-slim."""
     size = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "greeter:latest"]).stdout)
     base = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "python:3.13-slim"]).stdout)
     return size - base
 
 
-def memory_after_load(stack, seconds):
+def memory_after_load(stack: GreeterStack, seconds: float) -> float:
     wrk(stack.url + "/", seconds=seconds, connections=16)
     return container_memory_mib(stack.container())
 
 
-def stop_time(stack):
+def stop_time(stack: GreeterStack) -> dict[str, float]:
     """`docker compose stop` while clients keep requesting: how long, and
     whether any request got a broken answer instead of a page or a refusal."""
-    broken, stop = [], threading.Event()
+    broken: list[int] = []
+    stop = threading.Event()
 
-    def client():
+    def client() -> None:
         while not stop.is_set():
             try:
                 status = requests.get(f"{stack.url}/", timeout=5).status_code
@@ -103,7 +111,7 @@ def stop_time(stack):
     return {"stop_s": took, "broken_answers": len(broken)}
 
 
-def rebuild_after_template_change():
+def rebuild_after_template_change() -> float:
     """`docker build` of the project after a one-line template edit (cache warm)."""
     with tempfile.TemporaryDirectory() as tmp:
         copy_working_tree(tmp)
@@ -119,7 +127,7 @@ def rebuild_after_template_change():
     return took
 
 
-def first_visit_bytes(url):
+def first_visit_bytes(url: str) -> int:
     """HTML, stylesheet and favicon as a first visit fetches them (br/gzip)."""
     html = requests.get(f"{url}/", timeout=10).text
     css = html.split('<link rel="stylesheet" href="')[1].split('"')[0]

@@ -26,7 +26,7 @@ TIMER = Path(__file__).with_name("wsgi_timer.py")  # run inside each tree
 CASES = ("GET /", "POST /greet")
 
 
-def export_commit(commit, destination):
+def export_commit(commit: str, destination: Path) -> None:
     known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
     if known.returncode != 0:
         raise SystemExit(
@@ -39,7 +39,7 @@ def export_commit(commit, destination):
     subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
 
 
-def prepare(tree):
+def prepare(tree: Path) -> None:
     """collectstatic, as the image build does: pages link the hashed files."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -47,17 +47,20 @@ def prepare(tree):
     )  # fmt: skip
 
 
-def time_tree(tree, requests):
+def time_tree(tree: Path, requests: int) -> dict[str, float]:
     """ms of CPU per request for each case, measured in a fresh interpreter in `tree`."""
     out = subprocess.run(
         [sys.executable, str(TIMER), str(requests)],
         cwd=tree, env={**os.environ, "DJANGO_DEBUG": "false", "PYTHONPATH": str(tree)},
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    return json.loads(out.splitlines()[-1])
+    result: dict[str, float] = json.loads(out.splitlines()[-1])
+    return result
 
 
-def compare(baseline=None, requests=2000, rounds=5):
+def compare(
+    baseline: str | None = None, requests: int = 2000, rounds: int = 5
+) -> dict[str, dict[str, float]]:
     """Median ms per request: {"today": {...}, "baseline": {...} (with a baseline commit)}."""
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"today": Path(tmp, "today")}
@@ -66,7 +69,7 @@ def compare(baseline=None, requests=2000, rounds=5):
             trees["baseline"] = Path(tmp, "baseline")
             trees["baseline"].mkdir()
             export_commit(baseline, trees["baseline"])
-        samples = {name: [] for name in trees}
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for tree in trees.values():
             prepare(tree)
         for round_number in range(rounds):
@@ -81,7 +84,7 @@ def compare(baseline=None, requests=2000, rounds=5):
     }
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"))
     parser.add_argument("--requests", type=int, default=2000)

@@ -4,18 +4,20 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args, **kwargs):
+def run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, check=True, **kwargs)
 
 
-def copy_working_tree(destination):
+def copy_working_tree(destination: str | Path) -> None:
     """Copies the project as it is now (committed or not, without ignored files)."""
     files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
     for name in filter(None, files.stdout.split("\0")):
@@ -24,7 +26,15 @@ def copy_working_tree(destination):
             shutil.copy2(ROOT / name, Path(destination) / name)
 
 
-def wrk(url, *, seconds, connections, script=None, env=None, timeout=10):
+def wrk(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: int = 10,
+) -> dict[str, Any]:
     """Runs wrk; returns requests, errors (socket errors, including answers
     slower than `timeout` seconds, and non-2xx/3xx answers), req/s, p50, p99.
 
@@ -42,38 +52,46 @@ def wrk(url, *, seconds, connections, script=None, env=None, timeout=10):
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "requests": int(found(r"(\d+) requests in", out).group(1)),
         "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
-        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "rate": float(found(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": percentile_ms(out, "50%"),
         "p99_ms": percentile_ms(out, "99%"),
         "output": out,
     }
 
 
-def percentile_ms(wrk_output, label):
-    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", wrk_output).groups()
+def found(pattern: str, text: str) -> re.Match[str]:
+    """re.search that fails loudly when a tool did not print what it should."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise ValueError(f"{pattern!r} not in: {text[:500]}")
+    return match
+
+
+def percentile_ms(wrk_output: str, label: str) -> float:
+    value, unit = found(rf"{label}\s+([\d.]+)(us|ms|s)\b", wrk_output).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def container_memory_mib(container):
+def container_memory_mib(container: str) -> float:
     """The container's memory use as `docker stats` shows it (cache excluded)."""
     usage = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", container])
-    number, unit = re.fullmatch(
-        r"([\d.]+)\s*([KMG]i?B)", usage.stdout.split("/")[0].strip()
-    ).groups()
+    number, unit = found(r"^([\d.]+)\s*([KMG]i?B)$", usage.stdout.split("/")[0].strip()).groups()
     return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1000, "MB": 1}[unit]
 
 
-def csrf_pair(url):
+def csrf_pair(url: str) -> tuple[str, str]:
     """A CSRF cookie and a token for it, as a browser holds them after loading the form."""
     session = requests.Session()
     html = session.get(f"{url}/", timeout=10).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    token = found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     return session.cookies["csrftoken"], token
 
 
-def wait_for(check, timeout=60, interval=0.02):
+def wait_for(
+    check: Callable[[], object], timeout: float = 60, interval: float = 0.02
+) -> float | None:
     """Polls `check` until it is true; returns the seconds it took, or None."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -86,7 +104,7 @@ def wait_for(check, timeout=60, interval=0.02):
     return None
 
 
-def transferred_bytes(url, path, encoding="br, gzip"):
+def transferred_bytes(url: str, path: str, encoding: str = "br, gzip") -> int:
     """Bytes on the wire for one response: status line, headers and encoded body."""
     response = requests.get(
         f"{url}{path}", headers={"Accept-Encoding": encoding}, stream=True, timeout=10

@@ -1,6 +1,8 @@
 """The benchmark's output: a markdown table, JSON and a PNG chart."""
 
 import json
+from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -14,12 +16,16 @@ CEILINGS = ("ceiling", "bare sync", "bare gevent")
 TARGETS = ("greeter", "greeter https", *CEILINGS, "seed peer")
 
 
-def fastest_ceiling(throughput, case):
+Results = dict[str, Any]  # as bench/__main__.py gathers them
+Throughput = dict[tuple[str, str], dict[str, float]]  # (target, case) → medians
+
+
+def fastest_ceiling(throughput: Throughput, case: str) -> float | None:
     rates = [throughput[(name, case)]["rate"] for name in CEILINGS if (name, case) in throughput]
     return max(rates, default=None)
 
 
-def ratios(throughput, case):
+def ratios(throughput: Throughput, case: str) -> tuple[float | None, float | None]:
     """Greeter's rate ÷ the fastest ceiling's, and ÷ the seed peer's (None where missing)."""
     mine = throughput.get(("greeter", case), {}).get("rate")
     seed = throughput.get(("seed peer", case), {}).get("rate")
@@ -30,7 +36,7 @@ def ratios(throughput, case):
     )
 
 
-def throughput_table(results):
+def throughput_table(results: Results) -> list[str]:
     throughput = results["throughput"]
     cases = sorted({case for _, case in throughput}, key=lambda c: (not c.startswith("GET /"), c))
     lines = [
@@ -54,7 +60,7 @@ def throughput_table(results):
     return lines
 
 
-def in_process_table(results):
+def in_process_table(results: Results) -> list[str]:
     medians = results["in_process"]
     if "baseline" not in medians:
         lines = ["", "| in process, CPU per request | today |", "|---|---|"]
@@ -73,7 +79,7 @@ def in_process_table(results):
     return lines
 
 
-def targets_table(results):
+def targets_table(results: Results) -> list[str]:
     throughput, greeter = results["throughput"], results["greeter"]
     get16, get64 = throughput[("greeter", "GET / @16")], throughput[("greeter", "GET / @64")]
     errors = sum(row["errors"] for (target, _), row in throughput.items() if target == "greeter")
@@ -111,7 +117,7 @@ def targets_table(results):
     return lines
 
 
-def figures_table(results):
+def figures_table(results: Results) -> list[str]:
     greeter = results["greeter"]
     return [
         "",
@@ -127,7 +133,7 @@ def figures_table(results):
     ]
 
 
-def table(results):
+def table(results: Results) -> str:
     return "\n".join(
         throughput_table(results)
         + in_process_table(results)
@@ -136,11 +142,11 @@ def table(results):
     )
 
 
-def fmt(value, suffix):
+def fmt(value: float | None, suffix: str) -> str:
     return "" if not value else f"{value:.2f}{suffix}"
 
 
-def chart(results, path):
+def chart(results: Results, path: Path) -> None:
     throughput = results["throughput"]
     cases = sorted({case for _, case in throughput})
     figure, axes = plt.subplots(figsize=(10, 5))
@@ -158,7 +164,7 @@ def chart(results, path):
     plt.close(figure)
 
 
-def write(results):
+def write(results: Results) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     serializable = {
         **results,

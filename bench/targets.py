@@ -2,7 +2,9 @@
 
 import os
 import socket
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -22,37 +24,38 @@ class Target:
     container: str
     has_static: bool
     image: str = ""
-    cases: tuple = ()  # only these cases (bench/__main__.py CASES), or all when empty
+    cases: tuple[str, ...] = ()  # only these cases (bench/__main__.py CASES), or all when empty
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class GreeterStack:
     """Greeter as its compose file starts it, under its own project name."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.port = free_port()
         self.env = {**os.environ, "GREETER_PORT": str(self.port)}
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def compose(self, *args):
+    def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = ["docker", "compose", "-p", "greeter-bench"]
         command += ["-f", str(ROOT / "docker-compose.yml"), *args]
         return run(command, env=self.env, cwd=ROOT, timeout=600)
 
-    def container(self):
+    def container(self) -> str:
         return self.compose("ps", "-q", "web").stdout.strip()
 
-    def target(self):
+    def target(self) -> Target:
         return Target("greeter", self.url, self.container(), has_static=True)
 
 
 @contextmanager
-def greeter():
+def greeter() -> Iterator[GreeterStack]:
     stack = GreeterStack()
     stack.compose("build")
     stack.compose("up", "-d", "--wait")
@@ -63,7 +66,7 @@ def greeter():
 
 
 @contextmanager
-def container(name, *options, image):
+def container(name: str, *options: str, image: list[str]) -> Iterator[str]:
     """`docker run -d` with `options`; `image` is the image and its command."""
     port = free_port()
     if exists(name):
@@ -78,7 +81,7 @@ def container(name, *options, image):
         run(["docker", "rm", "-f", name], timeout=60)
 
 
-def exists(name):
+def exists(name: str) -> bool:
     return run(["docker", "ps", "-aq", "--filter", f"name=^{name}$"]).stdout.strip() != ""
 
 
@@ -86,7 +89,7 @@ CEILING_MOUNT = ["-v", f"{ROOT / 'bench'}:/bench:ro"]
 
 
 @contextmanager
-def ceiling():
+def ceiling() -> Iterator[Target]:
     """bench/ceiling.py, served by Greeter's image and gunicorn.conf.py."""
     command = ["gunicorn", "--pythonpath", "/bench", "ceiling:application"]
     image_and_command = ["greeter:latest", *command]
@@ -97,7 +100,7 @@ def ceiling():
 
 
 @contextmanager
-def bare_ceiling(worker_class, workers):
+def bare_ceiling(worker_class: str, workers: int) -> Iterator[Target]:
     """bench/ceiling.py under bare gunicorn in Greeter's image: `-k worker_class`,
     Greeter's worker count, no config file (the working directory has none) and
     no access log. The control socket is off: $HOME is not writable here."""
@@ -109,7 +112,7 @@ def bare_ceiling(worker_class, workers):
         yield Target(f"bare {worker_class}", url, name, has_static=False)
 
 
-def worker_count(container_name):
+def worker_count(container_name: str) -> int:
     """gunicorn's worker processes in a running container (the main process excluded)."""
     processes = run(["docker", "top", container_name, "-o", "pid,ppid,args"]).stdout.splitlines()
     pids = {line.split()[0] for line in processes[1:] if "gunicorn" in line}
@@ -117,7 +120,7 @@ def worker_count(container_name):
 
 
 @contextmanager
-def seed_peer(folder):
+def seed_peer(folder: str) -> Iterator[Target]:
     """The seed's Flask app in `folder`, built and run as its Dockerfile says."""
     run(["docker", "build", "-q", "-t", "greeter-bench-seed", str(folder)], timeout=600)
     with container("greeter-bench-seed", image=["greeter-bench-seed"]) as url:
@@ -127,7 +130,7 @@ def seed_peer(folder):
 
 
 @contextmanager
-def https_stack():
+def https_stack() -> Iterator[Target]:
     """The production stack: Caddy in front of Greeter (docker-compose.production.yml)
     with GREETER_DOMAIN=localhost, on free loopback ports. Its certificate is
     checked against Caddy's local root before any load (wrk itself checks none)."""

@@ -11,16 +11,20 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 
-def measure(requests):
+def measure(requests: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
 
-    def call(method, body=b"", cookie=None):
-        environ = {
+    def call(
+        method: str, body: bytes = b"", cookie: str | None = None
+    ) -> tuple[list[tuple[str, str]], bytes]:
+        environ: dict[str, Any] = {
             "REQUEST_METHOD": method, "PATH_INFO": "/" if method == "GET" else "/greet",
             "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
             "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:5000",
@@ -29,19 +33,29 @@ def measure(requests):
         }  # fmt: skip
         if cookie:
             environ["HTTP_COOKIE"] = cookie
-        answer = {}
-        body = b"".join(application(environ, lambda status, headers: answer.update(h=headers)))
+        answer: dict[str, list[tuple[str, str]]] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+            answer["h"] = headers
+
+        body = b"".join(application(environ, start_response))
         return answer["h"], body
 
     headers, html = call("GET")
     cookie = next(value for key, value in headers if key == "Set-Cookie").split(";")[0]
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if match is None:
+        raise SystemExit("GET / has no CSRF token")
+    token = match.group(1)
     post = b"username=Ada+Lovelace&csrfmiddlewaretoken=" + token
     if b"Hello Ada Lovelace," not in call("POST", post, cookie)[1]:
         raise SystemExit("POST /greet did not greet: the timings would measure an error page")
 
-    results = {}
-    cases = {"GET /": lambda: call("GET"), "POST /greet": lambda: call("POST", post, cookie)}
+    results: dict[str, float] = {}
+    cases: dict[str, Callable[[], object]] = {
+        "GET /": lambda: call("GET"),
+        "POST /greet": lambda: call("POST", post, cookie),
+    }
     for case, request in cases.items():
         for _ in range(requests // 10):  # warm-up
             request()

@@ -1,4 +1,5 @@
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_NAME_LENGTH = 100
 
 
-def reject_control_characters(value):
+def reject_control_characters(value: str) -> None:
     """Refuse NUL, tabs, line breaks and every other control character.
 
     Only Unicode's "Cc" category is refused: the format characters that
@@ -24,7 +25,7 @@ def reject_control_characters(value):
         )
 
 
-def reject_undecodable_text(value):
+def reject_undecodable_text(value: str) -> None:
     """Bytes that were not valid UTF-8 arrive as U+FFFD: say so, don't greet "��"."""
     if "\ufffd" in value:
         raise ValidationError(
@@ -37,7 +38,7 @@ def reject_undecodable_text(value):
 
 
 class NameField(forms.CharField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # CharField's own check covers NUL alone; ours covers NUL too, so keep
         # one check and one message instead of two.

@@ -1,3 +1,4 @@
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,12 +8,12 @@ from greeter.forms import GreetingForm
 
 
 @require_safe
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     return render(request, "greeter/index.html", {"form": GreetingForm()})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def greet(request):
+def greet(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         # A bookmarked or reloaded /greet has no name to greet: back to the form.
         return redirect("greeter:index")
@@ -23,7 +24,7 @@ def greet(request):
     return render(request, "greeter/greeting.html", {"name": form.cleaned_data["username"]})
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """The CSRF check failed (no cookie, stale token): say what happened and ask
     again, keeping the name that was typed.
 

@@ -33,10 +33,12 @@ gunicorn that changes it, or the default format, until this is reviewed.
 import atexit
 import sys
 import time
+from datetime import timedelta
+from typing import Any
 
 import gevent
 from gunicorn import glogging
-from gunicorn.config import AccessLogFormat
+from gunicorn.config import AccessLogFormat, Config
 from gunicorn.workers.ggevent import GeventWorker
 
 FLUSH_SECONDS = 0.1
@@ -54,19 +56,21 @@ UPSTREAM = {
 }  # fmt: skip
 
 
-def quoted(value):
+def quoted(value: str) -> str:
     return value.replace('"', '\\"')
 
 
 class AccessLogger(glogging.Logger):
-    _second, _stamp = None, ""
+    _second: int | None = None
+    _stamp = ""
 
-    def __init__(self, cfg):
-        self.pending, self.pending_bytes = [], 0
+    def __init__(self, cfg: Config) -> None:
+        self.pending: list[str] = []
+        self.pending_bytes = 0
         super().__init__(cfg)
         atexit.register(self.flush_access)  # a worker's sys.exit, after a stop
 
-    def setup(self, cfg):  # at start and at every reload (SIGHUP)
+    def setup(self, cfg: Config) -> None:  # at start and at every reload (SIGHUP)
         super().setup(cfg)
         self.batched = (
             issubclass(cfg.worker_class, GeventWorker)
@@ -75,9 +79,10 @@ class AccessLogger(glogging.Logger):
             and not (cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json or cfg.syslog)
         )
 
-    def access(self, resp, req, environ, request_time):
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not self.batched:
-            return super().access(resp, req, environ, request_time)
+            super().access(resp, req, environ, request_time)
+            return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         user = self._get_user(environ) if "HTTP_AUTHORIZATION" in environ else None
         request_line = "{REQUEST_METHOD} {RAW_URI} {SERVER_PROTOCOL}".format_map(environ)
@@ -95,13 +100,13 @@ class AccessLogger(glogging.Logger):
         if self.pending_bytes >= BUFFER_BYTES:
             self.flush_access()
 
-    def flush_access(self):
+    def flush_access(self) -> None:
         if self.pending:
             lines, self.pending, self.pending_bytes = self.pending, [], 0
             sys.stdout.write("".join(lines))
             sys.stdout.flush()
 
-    def now(self):
+    def now(self) -> str:
         """The time in Apache's format, formatted once a second, not once a request."""
         second = int(time.time())
         if second != self._second:

@@ -17,6 +17,7 @@ gunicorn's own run loop (gunicorn/workers/ggevent.py) differs in two places:
 import signal
 import time
 from functools import partial
+from types import FrameType
 
 import gevent
 from gevent.event import Event
@@ -40,18 +41,18 @@ UPSTREAM = {
 
 
 class GeventWorker(GunicornGeventWorker):
-    def init_signals(self):
+    def init_signals(self) -> None:
         super().init_signals()
         self.stopping = Event()
         # gunicorn's handler runs only when the interpreter next checks for
         # signals; gevent's watcher runs it from the event loop at once.
         gevent.signal_handler(signal.SIGTERM, self.handle_exit, signal.SIGTERM, None)
 
-    def handle_exit(self, sig, frame):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         self.stopping.set()
 
-    def run(self):
+    def run(self) -> None:
         ssl_args = {"ssl_context": ssl_context(self.cfg)} if self.cfg.is_ssl else {}
         servers = []
         for listener in self.sockets:

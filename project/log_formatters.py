@@ -11,7 +11,7 @@ class ClientErrorFormatter(logging.Formatter):
     keeps its traceback, so a traceback in the logs always means a bug.
     """
 
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         status = getattr(record, "status_code", None)
         if record.exc_info and status is not None and status < 500:
             record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})

@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "greeter",
 ]
-DATABASES = {}
+DATABASES: dict[str, dict[str, object]] = {}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -84,8 +84,8 @@ class Visit:
         self.url = url
         self.context = browser.new_context(viewport=VIEWPORTS["desktop"])
         self.page = self.context.new_page()
-        self.console = []
-        self.dialogs = []
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
         self.page.on("dialog", self._dialog)

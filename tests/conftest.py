@@ -15,9 +15,12 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import requests
+
+from bench.measure import found
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -30,7 +33,7 @@ def run(args, *, check=True, timeout=600, **kwargs):
     )
 
 
-def require(what, problem):
+def require(what: str, problem: str) -> NoReturn:
     """Skip on a laptop, fail in CI."""
     message = f"{what} unavailable: {problem}"
     if IN_CI:
@@ -57,13 +60,13 @@ def wait_until(condition, timeout=START_TIMEOUT, interval=0.1):
 
 
 def csrf_token(html):
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
 def stylesheet_url(base_url, timeout=10):
     """The form page's stylesheet link: a hashed, cache-forever file name."""
     html = requests.get(f"{base_url}/", timeout=timeout).text
-    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+    href = found(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
     assert re.fullmatch(r"/static/greeter/greeter\.[0-9a-f]{12}\.css", href), href
     return f"{base_url}{href}"
 
@@ -99,9 +102,9 @@ class Stack:
 
     project: str
     port: int
-    env: dict
+    env: dict[str, str]
     seconds_to_healthy: float
-    overrides: tuple = ()  # more compose files, applied over docker-compose.yml
+    overrides: tuple[Path, ...] = ()  # more compose files, applied over docker-compose.yml
 
     @property
     def url(self):

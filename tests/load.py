@@ -11,9 +11,10 @@ import requests
 @dataclass
 class LoadResult:
     ok: int = 0
-    failures: list = field(default_factory=list)  # (seconds since start, what happened)
+    # (seconds since start, what happened)
+    failures: list[tuple[float, str]] = field(default_factory=list)
     retried: int = 0  # requests sent again after a connection closed without an answer
-    latencies: list = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
     @property

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 @dataclass
 class RawResponse:
     status: int
-    headers: dict  # lower-case names; repeated headers joined with ", "
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     body: bytes
 
     @property
@@ -62,7 +62,7 @@ def parse(received):
     match = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
     if not match:
         raise ConnectionError(f"no HTTP response: {received[:200]!r}")
-    headers = {}
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         key = name.strip().lower()

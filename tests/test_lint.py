@@ -1,5 +1,5 @@
-"""The code and the Dockerfile pass their linters (configured in pyproject.toml
-and .hadolint.yaml)."""
+"""The code and the Dockerfile pass their linters and the type checker
+(configured in pyproject.toml and .hadolint.yaml)."""
 
 import sys
 from pathlib import Path
@@ -13,7 +13,12 @@ BIN = Path(sys.executable).parent
 
 @pytest.mark.parametrize(
     "command",
-    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["hadolint", "Dockerfile"]],
+    [
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["hadolint", "Dockerfile"],
+        ["mypy"],  # strict, with django-stubs: the files are listed in pyproject.toml
+    ],
     ids=" ".join,
 )
 def test_linter_is_clean(command):

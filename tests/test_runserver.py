@@ -1,13 +1,12 @@
 """`python manage.py runserver` works with no configuration at all, in a fresh
 clone (the files git tracks, nothing built or ignored), in every language."""
 
-import re
 import subprocess
 import sys
 
 import requests
 
-from bench.measure import copy_working_tree
+from bench.measure import copy_working_tree, found
 from tests.conftest import free_port, wait_until
 
 
@@ -26,7 +25,7 @@ def test_runserver_in_a_fresh_clone_serves_the_form_stylesheet_and_languages(tmp
         assert wait_until(lambda: requests.get(url, timeout=2).ok, timeout=30)
         page = requests.get(f"{url}/", timeout=10)
         assert '<form action="/greet" method="post"' in page.text
-        href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text).group(1)
+        href = found(r'<link rel="stylesheet" href="([^"]+)"', page.text).group(1)
         stylesheet = requests.get(f"{url}{href}", timeout=10)
         assert stylesheet.status_code == 200
         assert "text/css" in stylesheet.headers["Content-Type"]

@@ -72,10 +72,10 @@ def test_no_secret_in_any_image_layer(stack):
     ).stdout
     found, scanned = [], 0
     with tarfile.open(fileobj=io.BytesIO(saved)) as image:
-        manifest = json.load(image.extractfile("manifest.json"))
+        manifest = json.load(member_file(image, "manifest.json"))
         base_layers = set(base_image_layers())
         for layer_name in manifest[0]["Layers"]:
-            layer = image.extractfile(layer_name).read()
+            layer = member_file(image, layer_name).read()
             with tarfile.open(fileobj=io.BytesIO(layer)) as files:
                 members = [m for m in files.getmembers() if m.isfile()]
                 if {m.name for m in members} and layer_name in base_layers:
@@ -85,11 +85,18 @@ def test_no_secret_in_any_image_layer(stack):
                     if SECRET_FILE_NAMES.search(member.name):
                         found.append(f"{member.name}: a secret's file name")
                     elif member.size < 1_000_000:
-                        content = files.extractfile(member).read()
+                        content = member_file(files, member).read()
                         own_code = member.name.startswith("app/")
                         found += secrets_in(member.name, content, own_code=own_code)
     assert scanned > 1000  # the venv and the app were really read
     assert found == []
+
+
+def member_file(archive, member):
+    """A regular file of a tar archive, opened for reading."""
+    opened = archive.extractfile(member)
+    assert opened is not None, f"{member} is not a regular file"
+    return opened
 
 
 def base_image_layers():
@@ -98,4 +105,5 @@ def base_image_layers():
         ["docker", "save", "python:3.13-slim"], capture_output=True, check=True, timeout=300
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(saved)) as image:
-        return json.load(image.extractfile("manifest.json"))[0]["Layers"]
+        layers: list[str] = json.load(member_file(image, "manifest.json"))[0]["Layers"]
+        return layers

@@ -75,6 +75,8 @@ class Slowloris:
         return self
 
     def __exit__(self, *exc):
+        assert self._loop, "entered"
+        assert self._stop, "entered"
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
 

@@ -10,19 +10,19 @@ from functools import cache
 from django import template
 from django.conf import settings
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info
 
 register = template.Library()
 
 
 @register.simple_tag
-def language_buttons():
+def language_buttons() -> SafeString:
     return _buttons(get_language())
 
 
 @cache
-def _buttons(current):
+def _buttons(current: str) -> SafeString:
     return format_html_join(
         "\n",
         '<button type="submit" name="language" value="{}" lang="{}"{}>{}</button>',

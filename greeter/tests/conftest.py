@@ -79,6 +79,7 @@ def gunicorn(tmp_path):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         servers.append(server)
+        assert server.stdout is not None
         os.set_blocking(server.stdout.fileno(), False)
         url = f"http://127.0.0.1:{port}"
         assert wait_until(lambda: requests.get(f"{url}{ready}", timeout=1).ok, timeout=30)

@@ -1,12 +1,13 @@
 """What a team adds the documented Django way works on every page: a context
 processor, `request` in a template, django-csp's decorators and nonce."""
 
+from typing import Any
+
 import pytest
 from csp.constants import NONCE, SELF
 from csp.decorators import csp_exempt, csp_replace, csp_update
 from django.conf import settings
 from django.http import HttpResponse
-from django.template import engines
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -28,21 +29,16 @@ def extended_base(tmp_path):
     base = (BASE_DIR / "greeter/templates/greeter/base.html").read_text()
     (tmp_path / "greeter").mkdir()
     (tmp_path / "greeter/base.html").write_text(base.replace("<body>", f"<body>{BANNER}"))
-    template_settings = {**settings.TEMPLATES[0], "DIRS": [tmp_path]}
-    template_settings["OPTIONS"] = {
-        **template_settings["OPTIONS"],
-        "context_processors": [
-            *template_settings["OPTIONS"]["context_processors"],
-            "django.template.context_processors.request",
-            "greeter.tests.test_extending.team_name",
-        ],
-    }
-    with override_settings(TEMPLATES=[template_settings]):
-        engines.__dict__.pop("templates", None)  # forget the engines built from the old settings
-        engines._engines = {}
+    engine: dict[str, Any] = settings.TEMPLATES[0]
+    processors = [
+        *engine["OPTIONS"]["context_processors"],
+        "django.template.context_processors.request",
+        "greeter.tests.test_extending.team_name",
+    ]
+    options = {**engine["OPTIONS"], "context_processors": processors}
+    # Django's test signals rebuild the template engines when TEMPLATES changes.
+    with override_settings(TEMPLATES=[{**engine, "DIRS": [tmp_path], "OPTIONS": options}]):
         yield
-    engines.__dict__.pop("templates", None)
-    engines._engines = {}
 
 
 def pages(language):
@@ -95,8 +91,8 @@ urlpatterns = [
 
 @pytest.fixture
 def csp_views():
-    nonce_policy = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]}}
-    nonce_policy["DIRECTIVES"]["script-src"] = [SELF, NONCE]
+    directives = {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "script-src": [SELF, NONCE]}
+    nonce_policy = {"DIRECTIVES": directives}
     with override_settings(
         ROOT_URLCONF="greeter.tests.test_extending", CONTENT_SECURITY_POLICY=nonce_policy
     ):

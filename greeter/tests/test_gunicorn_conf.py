@@ -118,7 +118,7 @@ def test_a_web_concurrency_the_memory_cannot_hold_is_lowered_with_a_warning(tmp_
 
 def test_the_sizing_and_key_warnings_are_logged_when_gunicorn_starts(monkeypatch):
     conf = load_conf(monkeypatch)
-    logged = []
+    logged: list[str] = []
     server = type("Server", (), {"log": type("Log", (), {"warning": logged.append})()})()
     monkeypatch.setitem(conf["on_starting"].__globals__, "workers_warning", "too many")
     conf["on_starting"](server)
