@@ -19,7 +19,7 @@ def test_unknown_page_gets_the_not_found_page(client):
 
 
 def test_disallowed_host_gets_the_bad_request_page():
-    assert_friendly_page(Client(HTTP_HOST="evil.example").get("/"), 400, "Bad request")
+    assert_friendly_page(Client(headers={"host": "evil.example"}).get("/"), 400, "Bad request")
 
 
 def test_too_many_form_fields_get_the_bad_request_page(client):

@@ -19,7 +19,7 @@ PAGES = {
     "invalid form": lambda: Client().post("/greet", {"username": ""}),
     "csrf failure": lambda: Client(enforce_csrf_checks=True).post("/greet", {"username": "Ada"}),
     "not found": lambda: Client().get("/no-such-page"),
-    "bad host": lambda: Client(HTTP_HOST="evil.example").get("/"),
+    "bad host": lambda: Client(headers={"host": "evil.example"}).get("/"),
     "method not allowed": lambda: Client().put("/"),
     "health": lambda: Client().get("/healthz"),
 }

@@ -116,7 +116,7 @@ def test_post_with_a_forged_token_is_refused(csrf_client):
 
 def test_health_endpoint_answers_without_templates_or_host_checks(client, settings):
     settings.GREETER_VERSION = "1.2.3"
-    response = Client(HTTP_HOST="10.1.2.3:5000").get("/healthz")
+    response = Client(headers={"host": "10.1.2.3:5000"}).get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "1.2.3"}
     assert not response.templates
