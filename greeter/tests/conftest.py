@@ -31,6 +31,12 @@ def csrf_client():
     return Client(enforce_csrf_checks=True)
 
 
+def coverage_env():
+    """The variables by which coverage measures a subprocess too (pyproject.toml),
+    for the tests that start Python with an environment of their own."""
+    return {name: value for name, value in os.environ.items() if name.startswith("COVERAGE_")}
+
+
 def load_settings(env=None, *, entry="project.settings"):
     """Import the settings in a fresh interpreter with exactly `env` set.
 
@@ -45,7 +51,7 @@ def load_settings(env=None, *, entry="project.settings"):
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
-        env={"PATH": os.environ["PATH"], **(env or {})},
+        env={"PATH": os.environ["PATH"], **coverage_env(), **(env or {})},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from greeter.tests.conftest import BASE_DIR, TEST_KEY, load_settings
+from greeter.tests.conftest import BASE_DIR, TEST_KEY, coverage_env, load_settings
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_whitenoise_comes_right_after_security_middleware(defaults):
 def run_deploy_check(env):
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", **env},
+        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", **coverage_env(), **env},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
@@ -142,7 +142,7 @@ PRINT_DEBUG = "from django.conf import settings; print(settings.DEBUG)"
 def test_manage_py_defaults_to_debug_for_local_development():
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT_DEBUG],
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **coverage_env()},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
