@@ -104,12 +104,13 @@ def test_lines_are_flushed_within_the_flush_interval():
     "settings",
     [
         {"access_log_format": "%(h)s %(r)s"},
-        {"accesslog": "/tmp/access.log"},
+        {"accesslog": "{tmp}/access.log"},  # a file: the test's own temporary folder
         {"worker_class": "sync"},
         {"worker_class": "gthread"},
     ],
 )
-def test_any_other_access_log_is_gunicorns_own(settings):
+def test_any_other_access_log_is_gunicorns_own(settings, tmp_path):
+    settings = {name: value.format(tmp=tmp_path) for name, value in settings.items()}
     other = logger(AccessLogger, **settings)
     with mock.patch.object(glogging.Logger, "access") as gunicorns_access:
         log_request(other)
