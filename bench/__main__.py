@@ -1,7 +1,7 @@
 """Greeter's benchmark: Greeter and three ceilings side by side, and optionally
 the seed's Flask app and an earlier commit of Greeter.
 
-    .venv/bin/python -m bench            # the full run (about 17 minutes)
+    .venv/bin/python -m bench            # the full run (about 25 minutes)
     .venv/bin/python -m bench --short    # a quick run that proves it works (CI)
     .venv/bin/python -m bench --seed DIR --baseline REV   # the optional rows too
 

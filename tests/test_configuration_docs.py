@@ -1,4 +1,5 @@
-"""Every environment variable the code reads is documented in README.md and .env.example."""
+"""Every environment variable the code reads is documented in docs/configuration.md and
+.env.example."""
 
 import re
 
@@ -27,5 +28,5 @@ def test_the_code_reads_the_documented_variables():
 
 @pytest.mark.parametrize("variable", variables_read())
 def test_variable_is_documented(variable):
-    assert f"| `{variable}` |" in (ROOT / "README.md").read_text()
+    assert f"| `{variable}` |" in (ROOT / "docs/configuration.md").read_text()
     assert re.search(rf"^#? ?{variable}=", (ROOT / ".env.example").read_text(), re.MULTILINE)

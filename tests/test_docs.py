@@ -1,0 +1,63 @@
+"""README.md and docs/: short enough for a newcomer, every link resolves to a
+file or a heading in the repository, and nothing about how Greeter was built."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(markdown):
+    """GitHub's anchors for a document's headings."""
+    found = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", markdown, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        found.add(slug)
+    return found
+
+
+def test_the_readme_is_at_most_150_lines():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 150
+
+
+def broken_links(document, root=ROOT):
+    """The relative links of a document that name no file, or no heading of it."""
+    broken = []
+    for link in LINK.findall(document.read_text()):
+        if re.match(r"https?://", link):
+            continue
+        target, _, anchor = link.partition("#")
+        path = (document.parent / target).resolve() if target else document
+        if not (path.is_relative_to(root) and path.exists()):
+            broken.append(link)
+        elif anchor and anchor not in anchors(Path(path).read_text()):
+            broken.append(link)
+    return broken
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_every_link_resolves_to_a_file_or_heading(document):
+    assert broken_links(document) == []
+
+
+def test_a_missing_file_or_heading_is_a_broken_link(tmp_path):
+    (tmp_path / "other.md").write_text("# Other\n\n## A heading, with words\n")
+    document = tmp_path / "doc.md"
+    document.write_text(
+        "[ok](other.md#a-heading-with-words) [no file](gone.md) [no heading](other.md#nothing) "
+        "[web](https://example.org)\n"
+    )
+    assert broken_links(document, root=tmp_path) == ["gone.md", "other.md#nothing"]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_nothing_about_how_greeter_was_built(document):
+    text = document.read_text()
+    for history in (r"\bissue #?\d", r"\b[0-9a-f]{7}\b(?! bytes)", r"\.\./shared", r"this machine",
+                    r"seed peer", r"\bsession\b.*\bCEO\b"):  # fmt: skip
+        assert not re.search(history, text, re.IGNORECASE), (document.name, history)
