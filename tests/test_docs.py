@@ -33,9 +33,8 @@ def broken_links(document, root=ROOT):
             continue
         target, _, anchor = link.partition("#")
         path = (document.parent / target).resolve() if target else document
-        if not (path.is_relative_to(root) and path.exists()):
-            broken.append(link)
-        elif anchor and anchor not in anchors(Path(path).read_text()):
+        missing = not (path.is_relative_to(root) and path.exists())
+        if missing or (anchor and anchor not in anchors(Path(path).read_text())):
             broken.append(link)
     return broken
 
