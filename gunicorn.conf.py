@@ -2,7 +2,7 @@
 
 gunicorn reads ./gunicorn.conf.py by default, so the image's command is just
 `gunicorn project.wsgi`. Every value can be overridden by an environment
-variable listed in README.md ("Configuration").
+variable listed in docs/configuration.md.
 """
 
 import math
@@ -81,7 +81,7 @@ def container_memory(cgroup: Path = Path("/sys/fs/cgroup")) -> int | None:
     return None
 
 
-# Measured in Greeter's image (docker stats after load, README → Configuration):
+# Measured in Greeter's image with docker stats (docs/image.md):
 # the main process about 20 MiB, each gevent worker about 29 MiB idle and 34 MiB
 # after load. The budget leaves room for growth and the 16 MiB /tmp tmpfs,
 # which counts against the container's memory too.

@@ -1,6 +1,6 @@
 """Greeter's settings: one module, driven by environment variables.
 
-Every variable is documented in README.md ("Configuration") and .env.example.
+Every variable is documented in docs/configuration.md and .env.example.
 The defaults are the safe ones: DEBUG off, a random secret key, only local hosts.
 """
 

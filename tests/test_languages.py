@@ -105,7 +105,7 @@ def test_translations_are_complete_and_current(tmp_path):
     for po in sorted((copy / "greeter/locale").glob("*/LC_MESSAGES/django.po")):
         committed = ROOT / po.relative_to(copy)
         assert without_date(po.read_text()) == without_date(committed.read_text()), (
-            f"{committed} is out of date: run makemessages (see README.md)"
+            f"{committed} is out of date: run makemessages (docs/configuration.md → Languages)"
         )
         stats = subprocess.run(
             ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
@@ -129,9 +129,11 @@ def test_compiled_catalogues_in_git_match_their_sources(tmp_path):
         fresh = tmp_path / f"{po.parent.parent.name}.mo"
         run(["msgfmt", "--check", "-o", str(fresh), str(po)])
         committed = po.with_suffix(".mo")
-        assert committed.exists(), f"{committed} is missing: run compilemessages (README.md)"
+        assert committed.exists(), (
+            f"{committed} is missing: run compilemessages (docs/configuration.md → Languages)"
+        )
         assert catalogue(committed) == catalogue(fresh), (
-            f"{committed} is out of date: run compilemessages (README.md)"
+            f"{committed} is out of date: run compilemessages (docs/configuration.md → Languages)"
         )
 
 
