@@ -135,8 +135,14 @@ def https_stack() -> Iterator[Target]:
     with GREETER_DOMAIN=localhost, on free loopback ports. Its certificate is
     checked against Caddy's local root before any load (wrk itself checks none)."""
     port = free_port()
-    env = {**os.environ, "GREETER_HTTP_BIND": "127.0.0.1", "GREETER_HTTP_PORT": str(free_port()),
-           "GREETER_HTTPS_PORT": str(port), "DJANGO_SECRET_KEY": os.urandom(32).hex()}  # fmt: skip
+    env = {
+        **os.environ,
+        "GREETER_HTTP_BIND": "127.0.0.1",
+        "GREETER_HTTP_PORT": str(free_port()),
+        "GREETER_HTTPS_PORT": str(port),
+        "DJANGO_SECRET_KEY": os.urandom(32).hex(),
+        "GREETER_EDGE_SUBNET": "172.30.252.0/28",
+    }  # fmt: skip (beside the tests' and yours)
     files = [
         "-f",
         str(ROOT / "docker-compose.yml"),

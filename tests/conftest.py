@@ -199,6 +199,8 @@ def https_stack(stack, tmp_path_factory):
         "GREETER_HTTP_PORT": str(http_port),
         "GREETER_HTTPS_PORT": str(https_port),
         "DJANGO_SECRET_KEY": "test-key-" + "h7j8k9" * 9,
+        # Its own network, so that a production stack or the benchmark's can run beside it.
+        "GREETER_EDGE_SUBNET": "172.30.251.0/28",
     }
     production = ROOT / "docker-compose.production.yml"
     inner = Stack(f"greeter-https-{os.getpid()}", 0, env, 0.0, (production,))
