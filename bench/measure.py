@@ -89,6 +89,19 @@ def csrf_pair(url: str) -> tuple[str, str]:
     return session.cookies["csrftoken"], token
 
 
+# Caddy's local CA (the production stack with GREETER_DOMAIN=localhost), in its image.
+CADDY_ROOT = "/data/caddy/pki/authorities/local/root.crt"
+
+
+def verified_session(root: str | Path) -> requests.Session:
+    """A session that checks certificates against `root` alone: with trust_env on,
+    REQUESTS_CA_BUNDLE (where the machine sets it) would replace the root."""
+    session = requests.Session()
+    session.verify = str(root)
+    session.trust_env = False
+    return session
+
+
 def wait_for(
     check: Callable[[], object], timeout: float = 60, interval: float = 0.02
 ) -> float | None:

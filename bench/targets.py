@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import requests
 
-from bench.measure import ROOT, run, wait_for
+from bench.measure import CADDY_ROOT, ROOT, run, verified_session, wait_for
 
 # The same hardening the compose file gives Greeter, for the ceiling's container.
 HARDENING = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL"]
@@ -153,18 +153,16 @@ def https_stack() -> Iterator[Target]:
     compose = ["docker", "compose", "-p", "greeter-bench-https", *files]
     run([*compose, "up", "-d", "--wait"], env=env, cwd=ROOT, timeout=600)
     try:
-        root = "/data/caddy/pki/authorities/local/root.crt"
-        wait_for(lambda: run([*compose, "exec", "-T", "caddy", "test", "-s", root], env=env))
+        exists = [*compose, "exec", "-T", "caddy", "test", "-s", CADDY_ROOT]
+        wait_for(lambda: run(exists, env=env))
         with tempfile.NamedTemporaryFile("w", suffix=".crt") as certificate:
-            certificate.write(run([*compose, "exec", "-T", "caddy", "cat", root], env=env).stdout)
+            certificate.write(
+                run([*compose, "exec", "-T", "caddy", "cat", CADDY_ROOT], env=env).stdout
+            )
             certificate.flush()
             url = f"https://localhost:{port}"
-            session = requests.Session()
-            session.trust_env = False  # REQUESTS_CA_BUNDLE would replace the root
-            if (
-                wait_for(lambda: session.get(f"{url}/", timeout=2, verify=certificate.name).ok)
-                is None
-            ):
+            session = verified_session(certificate.name)
+            if wait_for(lambda: session.get(f"{url}/", timeout=2).ok) is None:
                 raise RuntimeError("Caddy did not answer over HTTPS")
         caddy = run([*compose, "ps", "-q", "caddy"], env=env).stdout.strip()
         yield Target(

@@ -20,7 +20,7 @@ from typing import NoReturn
 import pytest
 import requests
 
-from bench.measure import found
+from bench.measure import CADDY_ROOT, found, verified_session
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -171,11 +171,7 @@ class HttpsStack:
         return f"http://localhost:{self.http_port}"
 
     def session(self):
-        session = requests.Session()
-        session.verify = str(self.root)  # never switched off
-        # Or REQUESTS_CA_BUNDLE, where set, would replace the root given above.
-        session.trust_env = False
-        return session
+        return verified_session(self.root)  # never switched off
 
     def compose(self, *args, **kwargs):
         return self.stack.compose(*args, **kwargs)
@@ -184,10 +180,9 @@ class HttpsStack:
         return self.compose("ps", "-q", service).stdout.strip()
 
     def fetch_root(self):
-        root = "/data/caddy/pki/authorities/local/root.crt"
-        exists = ["exec", "-T", "caddy", "test", "-s", root]
+        exists = ["exec", "-T", "caddy", "test", "-s", CADDY_ROOT]
         assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, timeout=30)
-        self.root.write_text(self.compose("exec", "-T", "caddy", "cat", root).stdout)
+        self.root.write_text(self.compose("exec", "-T", "caddy", "cat", CADDY_ROOT).stdout)
 
 
 @pytest.fixture(scope="session")
