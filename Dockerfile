@@ -29,11 +29,17 @@ RUN --mount=type=cache,target=/root/.cache/pip \
         --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.txt
 
 
-# The app's files, built once: static files hashed and compressed (brotli is
-# needed only here) and bytecode compiled, since the running container cannot
-# write them. The compiled translations (.mo) come from git, where a test keeps
-# them in step with their .po sources: no gettext to install here.
+# The app's files, built once: static files hashed and compressed and bytecode
+# compiled, since the running container cannot write them. brotli, which
+# compresses the .br copies, is installed here alone, from its own lock: the
+# runtime venv comes from `build`, so it never has it. The compiled translations
+# (.mo) come from git, where a test keeps them in step with their .po sources:
+# no gettext to install here.
 FROM build AS app
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=bind,source=requirements-build.txt,target=/tmp/requirements-build.txt \
+    pip --python /opt/venv/bin/python install \
+        --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements-build.txt
 WORKDIR /app
 COPY . .
 RUN DJANGO_DEBUG=false python manage.py collectstatic --noinput \
@@ -41,9 +47,7 @@ RUN DJANGO_DEBUG=false python manage.py collectstatic --noinput \
 
 
 # The venv the container runs with: without what nothing at run time loads.
-# brotli (used by collectstatic only; removed by the file list pip recorded for
-# it, as `pip uninstall` would, without starting pip), the packages' own test
-# suites, Django's .po sources and the catalogs of the languages Greeter does
+# The packages' own test suites, Django's .po sources and the catalogs of the languages Greeter does
 # not offer: English and those with a folder in greeter/locale (a test checks
 # they are project/settings.py LANGUAGES). The site-packages folder is asked of
 # the venv's Python, so a new Python version needs no edit here.
@@ -53,8 +57,6 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3003
 RUN --mount=type=bind,source=greeter/locale,target=/tmp/locale \
     cd "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
-    && cut -d, -f1 brotli-*.dist-info/RECORD | xargs rm -f \
-    && rm -rf brotli-*.dist-info \
     && rm -rf gevent/tests greenlet/tests zope/interface/tests zope/interface/common/tests \
         csp/tests django/contrib/admin/static \
     && find django -name "*.po" -delete \
@@ -80,6 +82,12 @@ CMD ["python", "manage.py", "runserver", "0.0.0.0:5000"]
 
 
 FROM base AS runtime
+# Without the base image's own pip: nothing installs at run time, and scanners
+# report a tool that is not used. Its folder is asked of the base image's Python
+# (the venv, first on PATH, is not there yet), so any layout works.
+RUN pip_dir=$(python -c 'import os, pip; print(os.path.dirname(pip.__file__))') \
+    && rm -rf "$pip_dir" "$pip_dir"-*.dist-info \
+    && find /usr/local/bin /usr/bin -maxdepth 1 -name 'pip*' -delete
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -105,6 +113,7 @@ EXPOSE 5000
 # interval polls every second while the container boots, so "healthy" comes fast.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --start-interval=1s \
     CMD ["python", "-m", "project.healthcheck"]
-# Exec form: gunicorn is PID 1 and receives docker stop's SIGTERM itself.
-# Its configuration is ./gunicorn.conf.py.
+# Exec form: gunicorn is PID 1 and receives docker stop's SIGTERM itself (the
+# entrypoint script execs it). Its configuration is ./gunicorn.conf.py.
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
 CMD ["gunicorn"]

@@ -1,21 +1,25 @@
 """gunicorn's configuration: the only place the server is configured.
 
 gunicorn reads ./gunicorn.conf.py by default, so the image's command is just
-`gunicorn project.wsgi`. Every value can be overridden by an environment
-variable listed in docs/configuration.md.
+`gunicorn`. Only what differs from gunicorn's defaults is here, each with its
+reason. gunicorn's own variables still apply (WEB_CONCURRENCY,
+FORWARDED_ALLOW_IPS, and GUNICORN_CMD_ARGS for any setting, e.g.
+GUNICORN_CMD_ARGS="--timeout 60"); docs/configuration.md lists them.
 """
 
 import math
 import os
+import runpy
 import secrets
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from environ import Env
+from django.core.exceptions import ImproperlyConfigured
+
+from project.environment import behind_https_proxy, env
 
 wsgi_app = "project.wsgi:application"
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 
 # gevent: every connection is a cheap greenlet, not a worker or a thread. A sync
 # worker is held for the whole time a client takes to send its request, so a
@@ -25,7 +29,6 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 # so it runs unchanged on greenlets. project/gevent_worker.py is gunicorn's
 # gevent worker with a prompt stop and batched accepts (see there for why).
 worker_class = "project.gevent_worker.GeventWorker"
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 
 def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
@@ -52,7 +55,10 @@ def container_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     a reported bug); Docker's --cpus and Kubernetes' CPU limits only show in
     the cgroup: cpu.max on cgroup v2, cpu.cfs_quota_us/cpu.cfs_period_us on v1.
     """
-    cpus = len(os.sched_getaffinity(0))  # honours --cpuset-cpus
+    # sched_getaffinity honours --cpuset-cpus, but is Linux's alone: on macOS,
+    # where gunicorn runs outside a container, the core count.
+    linux = hasattr(os, "sched_getaffinity")
+    cpus = len(os.sched_getaffinity(0)) if linux else os.cpu_count() or 1
     try:
         quota, period = (cgroup / "cpu.max").read_text().split()
     except (OSError, ValueError):
@@ -108,29 +114,20 @@ def worker_count(requested: int, cpus: int, memory: int | None) -> tuple[int, st
     )
 
 
-workers, workers_warning = worker_count(
-    int(os.environ.get("WEB_CONCURRENCY") or 0), container_cpus(), container_memory()
-)
-
-
 def shared_secret_key(environ: MutableMapping[str, str] = os.environ) -> str | None:
     """Without a configured key, make one here, in the main process, before the
     workers fork: they inherit it, so that a value one worker signs verifies in
     every other (a key per worker breaks sessions and signed cookies at random).
     Over HTTPS, Django's settings refuse to start without a configured key."""
-    if environ.get("DJANGO_SECRET_KEY") or environ.get("DJANGO_SECRET_KEY_FILE"):
-        return None
-    if environ.get("DJANGO_BEHIND_HTTPS_PROXY", "").lower() in Env.BOOLEAN_TRUE_STRINGS:
+    if env.str("DJANGO_SECRET_KEY", default="") or behind_https_proxy():
         return None
     environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     return (
         "DJANGO_SECRET_KEY is not set: made one for this container's workers. It changes "
-        "at every restart, and with it anything signed (sessions, signed cookies). Set "
+        "at every restart, and with it anything signed (sessions, signed cookies); "
+        "`manage.py` commands run beside them get a key of their own. Set "
         "DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE to keep one."
     )
-
-
-secret_key_warning = shared_secret_key()
 
 
 def on_starting(server: Any) -> None:
@@ -145,22 +142,42 @@ def on_starting(server: Any) -> None:
 accesslog = "-"
 logger_class = "project.access_log.AccessLogger"
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # Workers prove they are alive by touching a file; on the container's overlay
 # filesystem that can stall, /dev/shm is memory (and writable when / is read-only).
-worker_tmp_dir = "/dev/shm"  # noqa: S108 (a per-container tmpfs, not a shared /tmp)
+# macOS has no /dev/shm: gunicorn's default (the temp folder) serves there.
+if os.path.isdir("/dev/shm"):  # noqa: S108 (a per-container tmpfs, not a shared /tmp)
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
 # gunicorn >= 25 opens a control socket under $HOME or $XDG_RUNTIME_DIR: that
 # fails on a read-only root filesystem, and nothing here uses it.
 control_socket_disable = True
 
-timeout = 30
-keepalive = 2
 # SIGTERM (docker stop) lets requests in flight finish for up to this long.
 # It must stay below compose's stop_grace_period (10 s), after which Docker
 # sends SIGKILL and in-flight requests would be cut.
 graceful_timeout = 5
 
-# Whose X-Forwarded-* headers to believe: only a proxy you run. The default
-# trusts none from outside the container.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Every variable is read here, before any worker starts: an empty one means its
+# default, a mistyped one stops the start with one line naming it
+# (project/environment.py) instead of a traceback from every worker that boots.
+try:
+    port = env.int("PORT", default=5000)
+    bind = f"0.0.0.0:{port}"
+    worker_connections = env.int("GUNICORN_WORKER_CONNECTIONS", default=1000)
+    loglevel = env.str("GUNICORN_LOG_LEVEL", default="info")
+    workers, workers_warning = worker_count(
+        env.int("WEB_CONCURRENCY", default=0), container_cpus(), container_memory()
+    )
+    secret_key_warning = shared_secret_key()
+    # Idle keep-alive connections: gunicorn's 2 s where clients connect directly.
+    # Behind a proxy (the HTTPS switch) it must outlast the proxy's own idle timeout
+    # (Caddy's is 60 s, deploy/caddy/Caddyfile), as gunicorn's docs advise: else the
+    # proxy may reuse a connection gunicorn has just closed, and answer 502 to a
+    # POST it can't retry. 75 s is what nginx uses for the same reason.
+    keepalive = 75 if behind_https_proxy() else 2
+    # Django's settings, run once without importing them into this process
+    # (the workers import their own): the same check for every DJANGO_ variable.
+    runpy.run_module("project.settings")
+except ImproperlyConfigured as error:
+    raise SystemExit(f"Greeter can't start: {error}") from None

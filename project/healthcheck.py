@@ -8,7 +8,8 @@ import os
 import sys
 import urllib.request
 
-URL = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/healthz"
+# An empty PORT means the default, as for gunicorn.conf.py (project/environment.py).
+URL = f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}/healthz"
 
 try:
     with urllib.request.urlopen(URL, timeout=2) as response:

@@ -4,29 +4,27 @@ Every variable is documented in docs/configuration.md and .env.example.
 The defaults are the safe ones: DEBUG off, a random secret key, only local hosts.
 """
 
+import logging
+import secrets
 from pathlib import Path
 
-import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.utils import get_random_secret_key
+
+# Also read by gunicorn.conf.py: an empty variable means its default, a
+# mistyped one stops the start naming it, VAR_FILE reads VAR from a file.
+from project.environment import behind_https_proxy, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-# FileAwareEnv also reads VAR_FILE (e.g. DJANGO_SECRET_KEY_FILE=/run/secrets/key),
-# so Docker and Kubernetes secrets never have to sit in the environment.
-env = environ.FileAwareEnv()
 
 # manage.py (local development) defaults this to true; gunicorn and the image never do.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# The HTTPS switch: "true" behind a proxy that terminates TLS (see below);
-# "false" for plain HTTP on purpose (the local compose file and runserver say so);
-# unset, plain HTTP too, but `check --deploy` reports the TLS settings missing.
-BEHIND_HTTPS_PROXY = env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False)
-PLAIN_HTTP_ON_PURPOSE = env.str("DJANGO_BEHIND_HTTPS_PROXY", default="") != "" and not (
-    BEHIND_HTTPS_PROXY
-)
+# The HTTPS switch (project/environment.py): True behind a proxy that terminates
+# TLS (see below); False for plain HTTP on purpose; None (unset) plain HTTP too.
+HTTPS_SWITCH = behind_https_proxy()
+BEHIND_HTTPS_PROXY = HTTPS_SWITCH is True
+PLAIN_HTTP_ON_PURPOSE = HTTPS_SWITCH is False
 
 # Never in the repository or the image: from the environment or a file. Without
 # one, gunicorn makes a key at container start, before its workers fork, so that
@@ -41,7 +39,7 @@ if not SECRET_KEY:
             "(DJANGO_BEHIND_HTTPS_PROXY=true): a key made at start changes at every restart. "
             "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
-    SECRET_KEY = get_random_secret_key()
+    SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Needed when the browser's origin differs from the Host Django sees (a proxy or
@@ -152,8 +150,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Only a proxy that terminates TLS can make these true; on plain HTTP they would
 # redirect every request to an https:// URL nobody answers.
 if BEHIND_HTTPS_PROXY:
-    # Trust X-Forwarded-Proto: the proxy must set it and strip the client's own.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from any
+    # peer. gunicorn believes it only from FORWARDED_ALLOW_IPS (the proxy) and
+    # passes the scheme it decided as wsgi.url_scheme, which Django reads.
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to the container
     # HSTS starts small, as Django's deployment checklist advises: an hour, this
@@ -178,6 +177,12 @@ elif PLAIN_HTTP_ON_PURPOSE:
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W016"]
 
 # --- Logging: everything to stderr, where `docker compose logs` finds it -------
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").strip().upper()
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_LEVEL={LOG_LEVEL!r} is not a log level: use DEBUG, INFO, WARNING, "
+        "ERROR or CRITICAL."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -190,7 +195,7 @@ LOGGING = {
         },
     },
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
 }
 
 GREETER_VERSION = env.str("GREETER_VERSION", default="dev")

@@ -105,15 +105,20 @@ class Stack:
     env: dict[str, str]
     seconds_to_healthy: float
     overrides: tuple[Path, ...] = ()  # more compose files, applied over docker-compose.yml
+    folder: Path = ROOT  # the project folder: its docker-compose.yml and .env
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def compose_command(self):
+        files = ["-f", str(self.folder / "docker-compose.yml")]
+        files += [arg for path in self.overrides for arg in ("-f", str(path))]
+        return ["docker", "compose", "-p", self.project, *files]
+
     def compose(self, *args, check=True, timeout=600):
-        cmd = ["docker", "compose", "-p", self.project, "-f", str(ROOT / "docker-compose.yml")]
-        cmd += [arg for path in self.overrides for arg in ("-f", str(path))]
-        return run([*cmd, *args], check=check, timeout=timeout, env=self.env, cwd=ROOT)
+        cmd = [*self.compose_command(), *args]
+        return run(cmd, check=check, timeout=timeout, env=self.env, cwd=self.folder)
 
     def up(self):
         started = time.monotonic()
@@ -175,6 +180,9 @@ class HttpsStack:
 
     def compose(self, *args, **kwargs):
         return self.stack.compose(*args, **kwargs)
+
+    def compose_command(self):
+        return self.stack.compose_command()
 
     def container_id(self, service):
         return self.compose("ps", "-q", service).stdout.strip()

@@ -8,8 +8,10 @@ import pytest
 from tests.conftest import ROOT
 
 READERS = {
-    "project/settings.py": r'env\.\w+\("([A-Z_]+)"',
-    "gunicorn.conf.py": r'os\.environ\.get\("([A-Z_]+)"',
+    "project/settings.py": r'env\.\w+\(\s*"([A-Z_]+)"',
+    "project/environment.py": r'env\.\w+\(\s*"([A-Z_]+)"',
+    "gunicorn.conf.py": r'env\.\w+\(\s*"([A-Z_]+)"',
+    "docker-entrypoint.sh": r"^for name in ([A-Z_ ]+);",
     "docker-compose.yml": r"\$\{([A-Z_]+)",
     "docker-compose.production.yml": r"\$\{([A-Z_]+)",
 }
@@ -18,12 +20,14 @@ READERS = {
 def variables_read():
     found = set()
     for path, pattern in READERS.items():
-        found |= set(re.findall(pattern, (ROOT / path).read_text()))
+        for names in re.findall(pattern, (ROOT / path).read_text(), re.MULTILINE):
+            found |= set(names.split())
     return sorted(found)
 
 
 def test_the_code_reads_the_documented_variables():
-    assert {"DJANGO_SECRET_KEY", "WEB_CONCURRENCY", "GREETER_PORT"} <= set(variables_read())
+    expected = {"DJANGO_SECRET_KEY", "WEB_CONCURRENCY", "GREETER_PORT", "GUNICORN_CMD_ARGS", "PORT"}
+    assert expected <= set(variables_read())
 
 
 @pytest.mark.parametrize("variable", variables_read())

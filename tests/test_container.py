@@ -141,6 +141,21 @@ def test_image_has_no_compiler_pip_cache_or_tests(stack):
     assert out == ["None", "None", "False", "False", "False", "False"]
 
 
+def test_image_has_neither_pip_nor_brotli_which_only_the_build_uses(stack):
+    """The base image's pip is removed, and brotli is installed only in the stage
+    that compresses the static files: the .br files are served (above), the
+    package is not in the image."""
+    names = ["-name", "pip", "-o", "-name", "pip[0-9]*", "-o", "-name", "pip-*.dist-info",
+             "-o", "-iname", "brotli*", "-o", "-name", "_brotli*"]  # fmt: skip
+    found = stack.compose(
+        "run", "--rm", "--no-deps", "-T", "-u", "0", "web", "find", "/", "-xdev", "(", *names, ")"
+    )  # as root, so that nothing stays hidden behind permissions
+    assert found.stdout == ""
+    no_pip = stack.compose("run", "--rm", "--no-deps", "-T", "web", "python", "-m", "pip",
+                           check=False)  # fmt: skip
+    assert "No module named pip" in no_pip.stderr
+
+
 def test_compose_stop_takes_under_two_seconds(stack):
     started = time.monotonic()
     stack.compose("stop")

@@ -8,11 +8,14 @@ import json
 import re
 import socket
 import ssl
+import subprocess
+import time
 import uuid
 
 import pytest
 
-from tests.conftest import csrf_token, greet, run, wait_until
+from bench.measure import found
+from tests.conftest import ROOT, csrf_token, greet, run, wait_until
 from tests.load import BackgroundLoad
 
 pytestmark = pytest.mark.container
@@ -133,6 +136,49 @@ def test_deploy_check_is_clean_inside_the_running_container(https_stack):
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# Inside Greeter's container: one keep-alive connection to gunicorn, a request,
+# a pause just past Caddy's idle timeout, and a second request on that connection.
+KEPT_ALIVE = """
+import socket, sys, time
+request = b"GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"
+with socket.create_connection(("127.0.0.1", 5000), timeout=10) as sock:
+    sock.sendall(request)
+    first = sock.recv(65536)
+    time.sleep(float(sys.argv[1]))
+    sock.sendall(request)
+    print(first.split(b" ")[1].decode(), (sock.recv(65536).split(b" ") + [b"closed"])[1].decode())
+"""
+
+
+def test_a_post_after_the_proxys_idle_timeout_is_answered(https_stack):
+    """Caddy drops an idle upstream connection before gunicorn does, so it never
+    sends a POST down a connection gunicorn has just closed (a 502 it can't retry)."""
+    caddyfile = (ROOT / "deploy/caddy/Caddyfile").read_text()
+    idle = int(found(r"(?m)^\s*keepalive (\d+)s$", caddyfile).group(1))
+    pause = idle + 1
+    # gunicorn still holds an idle connection past Caddy's timeout (its own 2 s would not).
+    probe = subprocess.Popen(
+        [*https_stack.compose_command(), "exec", "-T", "web", "python", "-c", KEPT_ALIVE,
+         str(pause)],
+        env=https_stack.stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    session = https_stack.session()
+    first = greet(https_stack.url, "Ada", session)
+    assert first.status_code == 200
+    token = csrf_token(session.get(f"{https_stack.url}/", timeout=10).text)
+    time.sleep(pause)
+    after_the_pause = session.post(
+        f"{https_stack.url}/greet",
+        data={"username": "Grace", "csrfmiddlewaretoken": token},
+        headers={"Origin": https_stack.url, "Referer": f"{https_stack.url}/"},
+        timeout=10,
+    )
+    assert after_the_pause.status_code == 200
+    assert "Hello Grace, Welcome" in after_the_pause.text
+    out, err = probe.communicate(timeout=60)
+    assert out.split() == ["200", "200"], out + err
 
 
 def root_fingerprint(https_stack):

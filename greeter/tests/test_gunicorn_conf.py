@@ -1,26 +1,36 @@
 """gunicorn.conf.py: workers from the container's CPU quota and memory limit, safe
 server defaults."""
 
+import os
+import re
 import runpy
+import warnings
 
 import pytest
 import yaml
 from gunicorn import util
 from gunicorn.workers import ggevent
 
-from greeter.tests.conftest import BASE_DIR
+from greeter.tests.conftest import BASE_DIR, TEST_KEY
 
 CONF = str(BASE_DIR / "gunicorn.conf.py")
 
 
 def load_conf(monkeypatch, **env):
-    for name in ("WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS", "DJANGO_SECRET_KEY_FILE"):
+    for name in (
+        "WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS", "DJANGO_SECRET_KEY_FILE",
+        "DJANGO_BEHIND_HTTPS_PROXY", "DJANGO_BEHIND_HTTPS_PROXY_FILE",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     # Set, so that monkeypatch restores it: the config file writes the key it makes.
     monkeypatch.setenv("DJANGO_SECRET_KEY", "")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(CONF)
+    with warnings.catch_warnings():
+        # The config file runs the settings, which this test process has imported
+        # already (gunicorn's main process has not): runpy warns of that here only.
+        warnings.filterwarnings("ignore", "'project.settings' found in sys.modules")
+        return runpy.run_path(CONF)
 
 
 @pytest.fixture
@@ -128,25 +138,72 @@ def test_the_sizing_and_key_warnings_are_logged_when_gunicorn_starts(monkeypatch
 
 def test_without_a_key_one_is_made_for_all_workers(monkeypatch):
     conf = load_conf(monkeypatch)
-    import os
-
     assert len(os.environ["DJANGO_SECRET_KEY"]) >= 60  # inherited by every forked worker
     assert "changes at every restart" in conf["secret_key_warning"]
 
 
+def test_a_configured_key_makes_no_key(monkeypatch, tmp_path):
+    assert load_conf(monkeypatch, DJANGO_SECRET_KEY="configured")["secret_key_warning"] is None
+    (tmp_path / "key").write_text(TEST_KEY)
+    from_file = load_conf(monkeypatch, DJANGO_SECRET_KEY_FILE=str(tmp_path / "key"))
+    assert from_file["secret_key_warning"] is None
+    assert os.environ["DJANGO_SECRET_KEY"] == ""  # left as it was: the file is the key
+
+
+def https_switch_files(tmp_path):
+    (tmp_path / "switch").write_text("true\n")
+    return {"DJANGO_BEHIND_HTTPS_PROXY_FILE": str(tmp_path / "switch")}
+
+
 @pytest.mark.parametrize(
-    "env",
-    [
-        {"DJANGO_SECRET_KEY": "configured"},
-        {"DJANGO_SECRET_KEY_FILE": "/run/secrets/key"},
-        {"DJANGO_BEHIND_HTTPS_PROXY": "true"},  # Django refuses to start instead
-    ],
+    "switch",
+    [{"DJANGO_BEHIND_HTTPS_PROXY": "true"}, {"DJANGO_BEHIND_HTTPS_PROXY": "true "}, "file"],
+    ids=["true", "true-with-a-space", "from-a-file"],
 )
-def test_a_configured_key_or_https_makes_no_key(monkeypatch, env):
+def test_over_https_without_a_key_gunicorn_refuses_to_start(monkeypatch, tmp_path, switch):
+    """The switch is read as the settings read it, in every spelling: no key is made
+    for an HTTPS site, which then refuses to start with one line, no traceback."""
+    switch = https_switch_files(tmp_path) if switch == "file" else switch
+    with pytest.raises(SystemExit) as refused:
+        load_conf(monkeypatch, **switch)
+    assert str(refused.value).startswith("Greeter can't start: DJANGO_SECRET_KEY or DJANGO_SECRET")
+
+
+def test_a_mistyped_variable_stops_gunicorn_with_its_name(monkeypatch):
+    with pytest.raises(SystemExit, match="DJANGO_BEHIND_HTTPS_PROXY='ture' is neither"):
+        load_conf(monkeypatch, DJANGO_BEHIND_HTTPS_PROXY="ture", DJANGO_SECRET_KEY=TEST_KEY)
+    with pytest.raises(SystemExit, match="GUNICORN_WORKER_CONNECTIONS='many' can't be read"):
+        load_conf(monkeypatch, GUNICORN_WORKER_CONNECTIONS="many")
+
+
+def test_empty_variables_mean_gunicorns_defaults(monkeypatch):
+    empty = {name: "" for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS",
+                                   "GUNICORN_LOG_LEVEL", "DJANGO_BEHIND_HTTPS_PROXY")}  # fmt: skip
+    conf = load_conf(monkeypatch, **empty)
+    assert conf["bind"] == "0.0.0.0:5000"
+    assert conf["workers"] >= 2
+    assert conf["worker_connections"] == 1000
+    assert conf["loglevel"] == "info"
+
+
+def test_keep_alive_outlasts_the_proxys_idle_timeout_behind_https(monkeypatch):
+    assert load_conf(monkeypatch)["keepalive"] == 2  # clients straight from the network
+    behind = load_conf(monkeypatch, DJANGO_BEHIND_HTTPS_PROXY="true", DJANGO_SECRET_KEY=TEST_KEY)
+    caddyfile = (BASE_DIR / "deploy/caddy/Caddyfile").read_text()
+    [caddy_idle] = re.findall(r"^\s*keepalive (\d+)s$", caddyfile, re.MULTILINE)
+    assert behind["keepalive"] > int(caddy_idle)
+
+
+def test_the_configuration_loads_on_macos(monkeypatch):
+    """No sched_getaffinity (Linux only) and no /dev/shm: the CPU count and
+    gunicorn's own temp folder instead."""
+    monkeypatch.delattr("os.sched_getaffinity")
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    real_isdir = os.path.isdir
+    monkeypatch.setattr("os.path.isdir", lambda path: path != "/dev/shm" and real_isdir(path))
     conf = load_conf(monkeypatch)
-    made = dict(env)
-    assert conf["shared_secret_key"](made) is None
-    assert made == env
+    assert conf["container_cpus"](BASE_DIR / "no-cgroup") == 8
+    assert "worker_tmp_dir" not in conf  # gunicorn's default
 
 
 def test_a_tiny_memory_limit_still_gets_one_worker(tmp_path, monkeypatch):
@@ -180,10 +237,9 @@ def test_server_settings_fit_a_read_only_container(monkeypatch):
     assert issubclass(worker_class, ggevent.GeventWorker)
 
 
-def test_forwarded_allow_ips_come_from_the_environment(monkeypatch):
-    assert load_conf(monkeypatch)["forwarded_allow_ips"] == "127.0.0.1,::1"
-    proxy = load_conf(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.2")
-    assert proxy["forwarded_allow_ips"] == "10.0.0.2"
+def test_forwarded_allow_ips_is_left_to_gunicorn(monkeypatch):
+    # gunicorn reads FORWARDED_ALLOW_IPS itself (test_proxy_trust.py runs it).
+    assert "forwarded_allow_ips" not in load_conf(monkeypatch)
 
 
 def test_graceful_timeout_ends_before_compose_sends_sigkill(monkeypatch):

@@ -1,0 +1,61 @@
+"""Greeter's environment variables, read one way for the settings and gunicorn.conf.py.
+
+django-environ's FileAwareEnv (VAR_FILE reads VAR from a file, for Docker and
+Kubernetes secrets) with two rules it lacks:
+- an empty value counts as unset, so the default applies: compose passes a
+  `VAR=` line of .env to the container as an empty string;
+- a value that can't be read as what the variable holds stops the start with a
+  message naming it. django-environ would raise a bare ValueError for a number,
+  and read any unknown word, `ture` included, as false.
+"""
+
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_STRINGS = environ.Env.BOOLEAN_TRUE_STRINGS
+FALSE_STRINGS = ("false", "off", "no", "n", "0")
+
+
+class Env(environ.FileAwareEnv):  # type: ignore[misc]  # django-environ is untyped
+    # Read a VAR_FILE each time it is asked for: the settings ask once, and a
+    # cached copy would outlive a change of the file or of VAR_FILE itself.
+    ENVIRON = environ.FileAwareMapping(cache=False)
+
+    def get_value(
+        self,
+        var: str,
+        cast: Any = None,
+        default: Any = environ.Env.NOTSET,
+        parse_default: bool = False,
+    ) -> Any:
+        try:
+            value = self.ENVIRON.get(var, "")
+        except OSError as error:  # VAR_FILE names a file that can't be read
+            raise ImproperlyConfigured(f"{var}_FILE: {error}") from None
+        if not value.strip():
+            if default is self.NOTSET:
+                raise ImproperlyConfigured(f"Set the {var} environment variable.")
+            return default
+        if cast is bool and value.strip().lower() not in TRUE_STRINGS + FALSE_STRINGS:
+            raise ImproperlyConfigured(
+                f"{var}={value!r} is neither true nor false: use one of "
+                f"{', '.join(TRUE_STRINGS)} or {', '.join(FALSE_STRINGS)}."
+            )
+        try:
+            return super().get_value(var, cast, default, parse_default)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{var}={value!r} can't be read: {error}") from None
+
+
+env = Env()
+
+
+def behind_https_proxy() -> bool | None:
+    """The HTTPS switch, DJANGO_BEHIND_HTTPS_PROXY: True behind a proxy that
+    terminates TLS; False for plain HTTP on purpose (the local compose file and
+    runserver say so); None when unset, also plain HTTP, but `check --deploy`
+    then reports the TLS settings missing."""
+    switch: bool | None = env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=None)
+    return switch
