@@ -1,6 +1,10 @@
-"""deploy/k8s renders with kustomize and every object is valid against the
-schemas of a current Kubernetes release (kubernetes-validate, offline)."""
+"""deploy/k8s renders with kustomize and every object is valid: Kubernetes' own
+against the schemas of a current release (kubernetes-validate, offline), the
+Gateway API's against its schemas (@kubernetes-models/gateway-api, locked in
+tests/gateway-api)."""
 
+import collections
+import json
 import re
 import sys
 from pathlib import Path
@@ -8,16 +12,32 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, npm_ci, run
 
 BIN = Path(sys.executable).parent
 KUBERNETES_VERSION = "1.37.0"
 LAYOUTS = ["deploy/k8s/base", "deploy/k8s/overlays/example"]
+GATEWAY = ROOT / "deploy/k8s/gateway/gateway.yaml"
+GATEWAY_API_KINDS = {"Gateway", "HTTPRoute"}
 
 
 def render(layout):
+    """The rendered objects by kind, or by kind/name for a kind that has several."""
     out = run([str(BIN / "kubectl"), "kustomize", str(ROOT / layout)], timeout=120).stdout
-    return {doc["kind"]: doc for doc in yaml.safe_load_all(out)}, out
+    docs = list(yaml.safe_load_all(out))
+    count = collections.Counter(doc["kind"] for doc in docs)
+    return {
+        doc["kind"] if count[doc["kind"]] == 1 else f"{doc['kind']}/{doc['metadata']['name']}": doc
+        for doc in docs
+    }, out
+
+
+def validate_gateway_api(objects):
+    """{name: errors} from the Gateway API's own schemas."""
+    folder = ROOT / "tests/gateway-api"
+    npm_ci(folder)
+    result = run(["node", str(folder / "validate.mjs")], input=json.dumps(objects), timeout=60)
+    return {line["name"]: line["errors"] for line in map(json.loads, result.stdout.splitlines())}
 
 
 def validate(manifest_text, tmp_path):
@@ -31,10 +51,15 @@ def validate(manifest_text, tmp_path):
 def test_rendered_objects_are_valid(layout, tmp_path):
     objects, text = render(layout)
     kinds = {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
-    assert kinds | {"NetworkPolicy", "Ingress"} <= set(objects)
+    routes = {"HTTPRoute/greeter", "HTTPRoute/greeter-https-redirect"}
+    assert kinds | {"NetworkPolicy"} | routes <= set(objects)
     result = validate(text, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("passed for resource") == len(objects)
+    gateway_api = [o for o in objects.values() if o["kind"] in GATEWAY_API_KINDS]
+    assert result.stdout.count("passed for resource") == len(objects) - len(gateway_api)
+    example_gateway = yaml.safe_load(GATEWAY.read_text())
+    errors = validate_gateway_api([*gateway_api, example_gateway])
+    assert errors == {"greeter": [], "greeter-https-redirect": [], "edge": []}
 
 
 def test_the_validator_rejects_an_invalid_object(tmp_path):
@@ -42,6 +67,9 @@ def test_the_validator_rejects_an_invalid_object(tmp_path):
     broken = objects["Deployment"]
     broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["pth"] = "/"
     assert validate(yaml.safe_dump(broken), tmp_path).returncode != 0
+    route = objects["HTTPRoute/greeter"]
+    route["spec"]["rules"][0]["backendRefs"][0]["port"] = "http"  # a name: routes need the number
+    assert "port must be integer" in validate_gateway_api([route])["greeter"][0]
 
 
 @pytest.fixture(scope="module", params=LAYOUTS)
@@ -70,15 +98,15 @@ def test_the_overlay_sets_its_variables_by_name():
     assert render(LAYOUTS[1])[0]["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
 
 
-def test_only_the_ingress_controllers_namespace_reaches_the_pods(deployment):
+def test_only_the_gateways_namespace_reaches_the_pods(deployment):
     policy = deployment["NetworkPolicy"]["spec"]
     selector = deployment["Deployment"]["spec"]["selector"]["matchLabels"]
     assert policy["podSelector"]["matchLabels"] == selector
     assert policy["policyTypes"] == ["Ingress"]
     [rule] = policy["ingress"]
-    assert rule["from"] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    ]
+    [parent] = deployment["HTTPRoute/greeter"]["spec"]["parentRefs"]
+    namespace = {"kubernetes.io/metadata.name": parent["namespace"]}
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": namespace}}]
     assert rule["ports"] == [{"port": "http"}]
 
 
@@ -133,16 +161,45 @@ def test_graceful_shutdown_fits_the_termination_grace_period(deployment):
     assert pause + graceful_timeout < pod["terminationGracePeriodSeconds"]
 
 
-def test_the_ingress_serves_the_allowed_host_over_tls_to_the_service(deployment):
-    ingress = deployment["Ingress"]
+def test_the_routes_serve_the_allowed_host_over_https_and_redirect_http(deployment):
     env = {e["name"]: e.get("value") for e in container_of(deployment)["env"]}
-    [rule] = ingress["spec"]["rules"]
-    assert rule["host"] == env["DJANGO_ALLOWED_HOSTS"]
-    assert f"https://{rule['host']}" in env["DJANGO_CSRF_TRUSTED_ORIGINS"]
-    assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]], "secretName": "greeter-tls"}]
-    backend = rule["http"]["paths"][0]["backend"]["service"]
+    route, redirect = (
+        deployment["HTTPRoute/greeter"],
+        deployment["HTTPRoute/greeter-https-redirect"],
+    )
+    for each in (route, redirect):
+        assert each["spec"]["hostnames"] == [env["DJANGO_ALLOWED_HOSTS"]]
+    assert f"https://{env['DJANGO_ALLOWED_HOSTS']}" in env["DJANGO_CSRF_TRUSTED_ORIGINS"]
+    [parent] = route["spec"]["parentRefs"]
+    assert parent["sectionName"] == "https"
+    assert redirect["spec"]["parentRefs"] == [{**parent, "sectionName": "http"}]
+    [backend] = route["spec"]["rules"][0]["backendRefs"]
     assert backend["name"] == deployment["Service"]["metadata"]["name"]
-    assert backend["port"]["name"] in {
-        port["name"] for port in deployment["Service"]["spec"]["ports"]
-    }
-    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    assert backend["port"] in {port["port"] for port in deployment["Service"]["spec"]["ports"]}
+    [rule] = redirect["spec"]["rules"]
+    assert rule["filters"] == [
+        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+    ]
+
+
+def test_the_example_gateway_terminates_tls_for_the_routes_listeners():
+    gateway = yaml.safe_load(GATEWAY.read_text())
+    [parent] = render(LAYOUTS[0])[0]["HTTPRoute/greeter"]["spec"]["parentRefs"]
+    assert (gateway["metadata"]["name"], gateway["metadata"]["namespace"]) == (
+        parent["name"], parent["namespace"],
+    )  # fmt: skip
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert listeners["https"]["protocol"] == "HTTPS"
+    assert listeners["https"]["tls"] == {
+        "mode": "Terminate", "certificateRefs": [{"name": "greeter-tls"}]
+    }  # fmt: skip
+    assert listeners["http"]["protocol"] == "HTTP"
+    assert gateway["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "image"),
+    [(LAYOUTS[0], "ghcr.io/greeter/greeter:1.0.0"), (LAYOUTS[1], "ghcr.io/example/greeter:1.2.3")],
+)
+def test_each_layout_renders_its_own_image(layout, image):
+    assert container_of(render(layout)[0])["image"] == image
