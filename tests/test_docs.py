@@ -1,5 +1,6 @@
 """README.md and docs/: short enough for a newcomer, every link resolves to a
-file or a heading in the repository, and nothing about how Greeter was built."""
+file or a heading in the repository, every guarantee names a test that exists,
+and nothing about how Greeter was built."""
 
 import re
 from pathlib import Path
@@ -10,6 +11,9 @@ from tests.conftest import ROOT
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+TEST_NAME = re.compile(r"`((?:greeter/)?tests/[\w/]+\.py)::(test_\w+)`")
+# The documents whose bullets state what Greeter guarantees: each names its test.
+GUARANTEES = [ROOT / "docs/security.md", ROOT / "docs/deployment.md"]
 
 
 def anchors(markdown):
@@ -60,3 +64,42 @@ def test_nothing_about_how_greeter_was_built(document):
     for history in (r"\bissue #?\d", r"\b[0-9a-f]{7}\b(?! bytes)", r"\.\./shared", r"this machine",
                     r"seed peer", r"\bsession\b.*\bCEO\b"):  # fmt: skip
         assert not re.search(history, text, re.IGNORECASE), (document.name, history)
+
+
+def missing_tests(document, root=ROOT):
+    """The `path::test_name` references of a document that name no test."""
+    missing = []
+    for path, name in TEST_NAME.findall(document.read_text()):
+        source = root / path
+        if not source.exists() or not re.search(rf"^def {name}\(", source.read_text(), re.M):
+            missing.append(f"{path}::{name}")
+    return missing
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_every_named_test_exists(document):
+    assert missing_tests(document) == []
+
+
+def test_a_renamed_or_moved_test_is_caught(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_a.py").write_text("def test_real():\n    pass\n")
+    document = tmp_path / "doc.md"
+    document.write_text("`tests/test_a.py::test_real` `tests/test_a.py::test_gone` "
+                        "`tests/test_b.py::test_real`\n")  # fmt: skip
+    assert missing_tests(document, root=tmp_path) == [
+        "tests/test_a.py::test_gone", "tests/test_b.py::test_real"
+    ]  # fmt: skip
+
+
+def guarantee_bullets(text):
+    """The bold-led bullets (`- **Topic**: …`) with their continuation lines."""
+    return re.findall(r"^- \*\*.*?(?=^- |^$|^#|\Z)", text, re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("document", GUARANTEES, ids=lambda path: path.name)
+def test_every_guarantee_names_the_test_that_proves_it(document):
+    bullets = guarantee_bullets(document.read_text())
+    assert len(bullets) >= 5
+    unproven = [bullet.split("\n")[0] for bullet in bullets if not TEST_NAME.search(bullet)]
+    assert unproven == []
