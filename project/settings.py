@@ -74,7 +74,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "project.urls"
-# A failed CSRF check re-shows the form with the typed name kept (greeter/views.py).
+# A failed CSRF check on Greeter's form re-shows it with the typed name kept;
+# any other URL gets Django's own page (greeter/views.py).
 CSRF_FAILURE_VIEW = "greeter.views.csrf_failure"
 WSGI_APPLICATION = "project.wsgi.application"
 
@@ -111,30 +112,40 @@ STATIC_URL = "static/"
 WHITENOISE_ROOT = BASE_DIR / "greeter" / "root"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
+    # Django's own, for a FileField a team adds: files under MEDIA_ROOT. The
+    # container's root is read-only: mount a volume there, or use object storage.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed file names (cacheable forever) plus .gz and .br copies, made by
     # collectstatic at image build time.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_URL = "media/"
 
 # --- Request limits ------------------------------------------------------------
-# The one form holds a name of at most 100 characters: refuse anything far
+# Greeter's form holds a name of at most 100 characters: refuse anything far
 # bigger before reading it (a 400), and file uploads outright, which would
-# otherwise be spooled to the small /tmp.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# otherwise be spooled to the small /tmp. Django applies these to every view:
+# a team that accepts uploads raises them here or by variable
+# (docs/admin-and-database.md, "Uploads").
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-DATA_UPLOAD_MAX_NUMBER_FILES = 0
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FILES", default=0)
 
 # --- Security headers, on every response -----------------------------------
-# The pages need nothing but their own stylesheet and favicon: forbid the rest,
-# so an injected tag can neither run script nor load or send anything.
+# The site's policy: this site's own files and nothing else. Scripts only from
+# this site's static files (the admin's, a team's own): no inline script, no
+# other origin, so an injected tag can neither run its own code nor load or
+# send anything elsewhere. Greeter's own pages run no script at all and take
+# even that back (greeter/views.py: no_scripts).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
+        "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF],
         "form-action": [SELF],
-        # No script can run (script-src falls back to 'none'), so this grants
-        # nothing to an injected tag; it lets tools that fetch on the page's
+        # Lets scripts of this site call it, and tools that fetch on a page's
         # behalf, like Lighthouse's robots.txt check, read this site's files.
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
@@ -162,8 +173,11 @@ if BEHIND_HTTPS_PROXY:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    # Every cookie Django can set: CSRF, language, and the session (and the
+    # messages cookie, which follows it) once a team adds sessions.
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = True
     # The deploy checks for subdomains (W005) and preload (W021) flag a choice
     # made above on purpose; they stay on once a team opts in.
     SILENCED_SYSTEM_CHECKS = [

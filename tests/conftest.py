@@ -71,18 +71,18 @@ def stylesheet_url(base_url, timeout=10):
     return f"{base_url}{href}"
 
 
+def post_form(session, base_url, path, data):
+    """A same-origin form post, as a browser sends it: with Origin and Referer,
+    which Django checks over HTTPS."""
+    headers = {"Origin": base_url, "Referer": f"{base_url}{path}"}
+    return session.post(f"{base_url}{path}", data=data, headers=headers, timeout=10)
+
+
 def greet(base_url, name, session=None):
     """What a browser does: load the form, then post it with its cookie and token."""
     session = session or requests.Session()
-    form = session.get(f"{base_url}/", timeout=10)
-    token = csrf_token(form.text)
-    return session.post(
-        f"{base_url}/greet",
-        data={"username": name, "csrfmiddlewaretoken": token},
-        # A browser sends both on a same-origin form post; over HTTPS Django checks them.
-        headers={"Origin": base_url, "Referer": f"{base_url}/"},
-        timeout=10,
-    )
+    token = csrf_token(session.get(f"{base_url}/", timeout=10).text)
+    return post_form(session, base_url, "/greet", {"username": name, "csrfmiddlewaretoken": token})
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +119,11 @@ class Stack:
     def compose(self, *args, check=True, timeout=600):
         cmd = [*self.compose_command(), *args]
         return run(cmd, check=check, timeout=timeout, env=self.env, cwd=self.folder)
+
+    def deploy_check(self):
+        """Django's deployment checks, warnings included, in the running container."""
+        check = ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+        return self.compose("exec", "-T", "web", *check, check=False)
 
     def up(self):
         started = time.monotonic()

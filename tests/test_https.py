@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from bench.measure import found
-from tests.conftest import ROOT, csrf_token, greet, run, wait_until
+from tests.conftest import ROOT, csrf_token, greet, post_form, run, wait_until
 from tests.load import BackgroundLoad
 
 pytestmark = pytest.mark.container
@@ -130,10 +130,7 @@ def test_spoofed_forwarded_headers_change_nothing_and_the_log_shows_the_real_cli
 
 
 def test_deploy_check_is_clean_inside_the_running_container(https_stack):
-    result = https_stack.compose(
-        "exec", "-T", "web", "python", "manage.py", "check", "--deploy", "--fail-level", "WARNING",
-        check=False,
-    )  # fmt: skip
+    result = https_stack.stack.deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -169,12 +166,8 @@ def test_a_post_after_the_proxys_idle_timeout_is_answered(https_stack):
     assert first.status_code == 200
     token = csrf_token(session.get(f"{https_stack.url}/", timeout=10).text)
     time.sleep(pause)
-    after_the_pause = session.post(
-        f"{https_stack.url}/greet",
-        data={"username": "Grace", "csrfmiddlewaretoken": token},
-        headers={"Origin": https_stack.url, "Referer": f"{https_stack.url}/"},
-        timeout=10,
-    )
+    data = {"username": "Grace", "csrfmiddlewaretoken": token}
+    after_the_pause = post_form(session, https_stack.url, "/greet", data)
     assert after_the_pause.status_code == 200
     assert "Hello Grace, Welcome" in after_the_pause.text
     out, err = probe.communicate(timeout=60)

@@ -9,7 +9,7 @@ from csp.decorators import csp_exempt, csp_replace, csp_update
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
-from django.urls import path
+from django.urls import include, path
 
 from greeter.tests.conftest import BASE_DIR
 
@@ -81,12 +81,50 @@ def nonce(request):
     return HttpResponse(f"nonce {request.csp_nonce}")
 
 
+def team_page(request):
+    """A team's own view, as it would add one: no decorator."""
+    return HttpResponse("<script src='/static/team.js'></script>")
+
+
 urlpatterns = [
     path("updated", updated),
     path("replaced", replaced),
     path("exempt", exempt),
     path("nonce", nonce),
+    path("team/page", team_page),
+    path("team/form", team_page),  # a POST without a token never reaches it
+    path("", include("project.urls")),
 ]
+
+
+@pytest.fixture
+def team_site():
+    with override_settings(ROOT_URLCONF="greeter.tests.test_extending"):
+        yield Client(enforce_csrf_checks=True)
+
+
+def test_a_teams_page_runs_this_sites_scripts_but_no_inline_or_foreign_one(team_site):
+    directives = team_site.get("/team/page")["Content-Security-Policy"].split("; ")
+    assert "script-src 'self'" in directives
+    assert "default-src 'none'" in directives
+    assert not [d for d in directives if "unsafe" in d or "*" in d or "http" in d]
+    greeter = team_site.get("/")["Content-Security-Policy"]
+    assert "script-src" not in greeter  # Greeter's pages: default-src 'none' for scripts too
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "CSRF verification failed"), ("de", "CSRF-Verifizierung fehlgeschlagen")],
+)
+def test_a_csrf_failure_outside_greeters_forms_gets_djangos_page(team_site, language, words):
+    refused = team_site.post(
+        "/team/form", {"username": "site-admin"}, headers={"accept-language": language}
+    )
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert words in html
+    assert "site-admin" not in html  # Greeter's form would have kept the typed name
+    assert 'name="username"' not in html
 
 
 @pytest.fixture

@@ -65,8 +65,10 @@ def test_https_switch_turns_on_redirect_hsts_and_secure_cookies(https_settings):
     # scheme from FORWARDED_ALLOW_IPS alone (test_proxy_trust.py).
     assert "SECURE_PROXY_SSL_HEADER" not in https_settings
     assert https_settings["SECURE_SSL_REDIRECT"] is True
+    # Every cookie Django can set, sessions' (and messages') included.
     assert https_settings["CSRF_COOKIE_SECURE"] is True
     assert https_settings["LANGUAGE_COOKIE_SECURE"] is True
+    assert https_settings["SESSION_COOKIE_SECURE"] is True
 
 
 def test_hsts_starts_at_an_hour_for_this_host_only_and_is_not_preloaded(https_settings):
@@ -151,3 +153,26 @@ def test_manage_py_defaults_to_debug_for_local_development():
         timeout=60,
     )
     assert result.stdout.strip() == "True", result.stderr
+
+
+def test_a_file_field_has_a_default_storage(tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path):
+        name = default_storage.save("uploads/note.txt", ContentFile(b"hello"))
+        assert (tmp_path / name).read_bytes() == b"hello"
+
+
+def test_upload_limits_are_closed_by_default_and_raised_by_variable(defaults):
+    assert defaults["DATA_UPLOAD_MAX_NUMBER_FILES"] == 0
+    assert defaults["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 256 * 1024
+    raised = load_settings(
+        {
+            "DJANGO_DATA_UPLOAD_MAX_NUMBER_FILES": "10",
+            "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE": "5242880",
+        }
+    )
+    assert raised["DATA_UPLOAD_MAX_NUMBER_FILES"] == 10
+    assert raised["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 5 * 2**20
