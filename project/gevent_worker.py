@@ -1,23 +1,22 @@
-"""gunicorn's gevent worker, with a stop that starts when asked and new
-connections taken in batches.
+"""gunicorn's gevent worker (gunicorn/workers/ggevent.py), changed in three ways,
+each measured in docs/benchmark.md and held by greeter/tests/test_gevent_worker.py:
 
-gunicorn's own run loop (gunicorn/workers/ggevent.py) differs in two places:
-
-- It looks at its stop flag once a second, and then at its busy connections
-  once a second: an idle `docker stop` took about 1.5 s. Here SIGTERM wakes the
-  loop at once, through gevent's own signal watcher, and busy connections are
-  checked every 50 ms. What a stop does is unchanged: stop accepting, let the
-  requests in flight finish (up to graceful_timeout), then exit.
-- With more than one worker it accepts one new connection per turn of the
-  event loop, so that workers share new connections. At 64 connections the
-  last ones waited about a second to be accepted (p99 1.2 s). Here a worker
-  accepts up to ACCEPT_BATCH at a time.
+- A stop starts when asked: SIGTERM wakes the run loop through gevent's signal
+  watcher instead of at its next one-second nap, and busy connections are
+  checked every 50 ms, not every second. An idle `docker stop` then takes well
+  under a second. What a stop does is unchanged: stop accepting, let requests
+  in flight finish (up to graceful_timeout), exit.
+- New connections are accepted up to ACCEPT_BATCH a turn of the event loop, not
+  one: when 64 arrive together, the last no longer wait a second.
+- After each response the connection's greenlet queues behind the others: one
+  that finds its next request already waiting would otherwise keep the worker.
 """
 
 import signal
 import time
 from functools import partial
 from types import FrameType
+from typing import Any
 
 import gevent
 from gevent.event import Event
@@ -28,15 +27,32 @@ from gunicorn.workers.ggevent import GeventWorker as GunicornGeventWorker
 
 ACCEPT_BATCH = 8
 BUSY_POLL_SECONDS = 0.05
+# gevent.sleep(0) resumes this greenlet before the hub polls other sockets; a
+# timer this short runs after them.
+FAIRNESS_PAUSE_SECONDS = 0.0001
 
-# run() below is a copy of this upstream method, changed where the docstring
-# says. greeter/tests/test_upstream_copies.py fails when the installed
-# gunicorn's differs, so that an upgrade is reviewed instead of running the
-# old copy. Still worth it (wrk, 2 cores): idle `docker stop` 1.5 s -> 0.5 s,
-# p99 at 64 connections 1.2 s -> 0.11 s.
-UPSTREAM = {
-    "gunicorn.workers.ggevent.GeventWorker.run":
-        "50119854ef8be38caa6e96a5978978de9c42bc0b24ac22228101399e7ef3005d",  # gunicorn 27.0.1
+# run() is a copy of upstream's; the others are overridden or called. A test
+# compares each with the installed gunicorn's (greeter/tests/test_upstream_copies.py),
+# so that an upgrade is reviewed instead of running against what changed.
+UPSTREAM = {  # sha256 of inspect.getsource, gunicorn 27.0.1
+    "gunicorn.workers.ggevent.GeventWorker.run":  # copied
+        "50119854ef8be38caa6e96a5978978de9c42bc0b24ac22228101399e7ef3005d",
+    "gunicorn.workers.ggevent.GeventWorker.handle":  # called by run()
+        "0ea41a12296421e4a2421fe6ddd591f755e32d71ce92774b6df5f7b2752f7eff",
+    "gunicorn.workers.ggevent.GeventWorker.handle_request":  # overridden
+        "46750b15c6e4d4b4062b9320a2365f79db2d0113c680560b108f803ecab75869",
+    "gunicorn.workers.base_async.AsyncWorker.handle":  # calls handle_request once a request
+        "6eb3b127e6ba7e84a17176c140262822b8bf5c64a235e00a22b6b85892609705",
+    "gunicorn.workers.base_async.AsyncWorker.handle_request":  # what the override wraps
+        "913e17a9542aa70de504548c11064a2bbaef5bccca1a756f722606c4a493a2c0",
+    "gunicorn.workers.ggevent.GeventWorker.notify":  # called by run()
+        "10266ff4bf204499ca9b707958cbf4a26e3c79a96f3454c539be5cdec8da5173",
+    "gunicorn.workers.base.Worker.init_signals":  # overridden
+        "65442e0602b05f37cbb29b378247ca3140e5a7df8315a01b9c4401f261b2b40d",
+    "gunicorn.workers.base.Worker.handle_exit":  # overridden
+        "e2f7159c426d379ce85b1154716ba906ff8b6e18f6b315c0571b07c42d0cb71b",
+    "gunicorn.sock.ssl_context":  # called by run()
+        "069b9e2751d0b76210f13d854c633c35a7c599b5109cf0a26987cdb67c6434dd",
 }  # fmt: skip
 
 
@@ -51,6 +67,12 @@ class GeventWorker(GunicornGeventWorker):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         self.stopping.set()
+
+    def handle_request(self, *args: Any) -> None:
+        try:
+            super().handle_request(*args)
+        finally:
+            gevent.sleep(FAIRNESS_PAUSE_SECONDS)
 
     def run(self) -> None:
         ssl_args = {"ssl_context": ssl_context(self.cfg)} if self.cfg.is_ssl else {}
@@ -69,20 +91,22 @@ class GeventWorker(GunicornGeventWorker):
             self.notify()
             self.stopping.wait(timeout=1.0)
 
-        for server in servers:
-            server.stop_accepting()
-        # Connections accepted in the last batch have handlers that have not run
-        # yet: let them start, since the first thing they do is read the name of
-        # the listening socket, which close() is about to close.
-        gevent.sleep(0)
-        for server in servers:
-            server.close()  # the connections in flight go on
-        deadline = time.monotonic() + self.cfg.graceful_timeout
-        while time.monotonic() < deadline:
-            if all(server.pool.free_count() == server.pool.size for server in servers):
-                return
-            self.notify()
-            gevent.sleep(BUSY_POLL_SECONDS)
-        self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
-        for server in servers:
-            server.stop(timeout=1)
+        try:
+            for server in servers:
+                server.stop_accepting()
+            # Handlers of the last accepted batch have not run yet: let them read
+            # the listening socket's name before close() closes it.
+            gevent.sleep(0)
+            for server in servers:
+                server.close()  # the connections in flight go on
+            deadline = time.monotonic() + self.cfg.graceful_timeout
+            while time.monotonic() < deadline:
+                if all(server.pool.free_count() == server.pool.size for server in servers):
+                    return
+                self.notify()
+                gevent.sleep(BUSY_POLL_SECONDS)
+            self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
+            for server in servers:
+                server.stop(timeout=1)
+        except Exception:  # as upstream: the worker exits anyway; say why
+            self.log.exception("Error while stopping the worker (pid:%s)", self.pid)

@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 READERS = {
     "project/settings.py": r'env\.\w+\(\s*"([A-Z_]+)"',
     "project/environment.py": r'env\.\w+\(\s*"([A-Z_]+)"',
-    "gunicorn.conf.py": r'env\.\w+\(\s*"([A-Z_]+)"',
+    "gunicorn.conf.py": r"env\.\w+\(\s*[\"']([A-Z_]+)[\"']",
     "docker-entrypoint.sh": r"^for name in ([A-Z_ ]+);",
     "docker-compose.yml": r"\$\{([A-Z_]+)",
     "docker-compose.production.yml": r"\$\{([A-Z_]+)",

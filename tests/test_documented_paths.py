@@ -6,6 +6,7 @@ mistyped one stops the start with one line naming it."""
 import os
 import re
 import subprocess
+import uuid
 
 import pytest
 
@@ -97,7 +98,12 @@ def test_every_variable_the_image_reads_may_be_empty(stack):
     ],
 )
 def test_a_mistyped_variable_stops_the_start_with_its_name(stack, setting, message):
-    result = run(["docker", "run", "--rm", "-e", setting, IMAGE], check=False, timeout=60)
+    name = f"greeter-test-mistyped-{uuid.uuid4().hex[:8]}"
+    try:  # named and removed, so that a start that is not refused does not linger
+        command = ["docker", "run", "--rm", "--name", name, "-e", setting, IMAGE]
+        result = run(command, check=False, timeout=60)
+    finally:
+        run(["docker", "rm", "-f", name], check=False)
     assert result.returncode != 0
     assert f"Greeter can't start: {message}" in result.stderr
     assert "Traceback" not in result.stderr

@@ -85,8 +85,7 @@ def test_log_on_the_host_stays_under_its_limit_and_keeps_the_newest_lines(small_
 
 
 def test_access_lines_still_waiting_are_written_when_the_container_stops(stack):
-    # Workers write their access lines in batches (project/access_log.py): a
-    # stop must not lose the last ones.
+    # A stop must not lose the last request's access line.
     marker = uuid.uuid4().hex
     with running_container("greeter:latest") as (name, url):
         assert requests.get(f"{url}/?just-before-stop={marker}", timeout=10).ok
