@@ -1,9 +1,20 @@
 # Greeter's image. `docker build -t mlops-docker-demo .` builds the last stage,
 # `runtime`; docker-compose.dev.yml builds `dev` for `docker compose watch`.
 
-# The official slim image: Debian, glibc (wheels install, no compiler needed),
-# and a supported Python, unlike the seed's end-of-life 3.8.
-FROM python:3.13-slim AS base
+# The base: PYTHON_IMAGE, by default the official slim image below (Debian,
+# glibc, so wheels install without a compiler, and a supported Python, unlike
+# the seed's end-of-life 3.8). A registry mirror or a local stand-in can be
+# given instead: docker build --build-arg PYTHON_IMAGE=... (compose passes it).
+ARG PYTHON_IMAGE=python-official
+
+# The official image pinned by the digest of its multi-arch index, so a rebuild
+# gets the same base until Dependabot proposes the next one (it reads only a
+# literal FROM, so the pin is a stage of its own). BuildKit pulls it only when
+# PYTHON_IMAGE names it. Never run as a container, so no health check of its own.
+# hadolint ignore=DL3057
+FROM python:3.13-slim@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba372808abe9cc1a0c0125e6 AS python-official
+
+FROM ${PYTHON_IMAGE} AS base
 # Logs reach `docker logs` at once; nothing tries to write .pyc files at run
 # time (the root filesystem is read-only; bytecode is compiled at build).
 ENV PYTHONUNBUFFERED=1 \

@@ -9,6 +9,8 @@ import time
 import requests
 
 from bench.measure import (
+    base_image,
+    base_image_build_args,
     container_memory_mib,
     copy_working_tree,
     run,
@@ -71,9 +73,9 @@ def idle_stop_seconds(image: str, repeats: int) -> float:
 
 
 def image_size_above_base() -> int:
-    """Bytes of the layers Greeter adds to python:3.13-slim."""
+    """Bytes of the layers Greeter adds to its base image."""
     size = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "greeter:latest"]).stdout)
-    base = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", "python:3.13-slim"]).stdout)
+    base = int(run(["docker", "image", "inspect", "-f", "{{.Size}}", base_image()]).stdout)
     return size - base
 
 
@@ -115,7 +117,15 @@ def rebuild_after_template_change() -> float:
     """`docker build` of the project after a one-line template edit (cache warm)."""
     with tempfile.TemporaryDirectory() as tmp:
         copy_working_tree(tmp)
-        build = ["docker", "build", "-q", "-t", "greeter-bench-rebuild", tmp]
+        build = [
+            "docker",
+            "build",
+            "-q",
+            "-t",
+            "greeter-bench-rebuild",
+            *base_image_build_args(),
+            tmp,
+        ]
         run(build, timeout=600)  # warms the cache for this context
         template = f"{tmp}/greeter/templates/greeter/greeting.html"
         with open(template, "a") as file:

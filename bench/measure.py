@@ -1,5 +1,6 @@
 """Measuring tools shared by the benchmark and the resilience tests."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +12,19 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def base_image() -> str:
+    """The image Greeter's build starts from: PYTHON_IMAGE (a mirror, a local
+    stand-in), else the official one the Dockerfile pins."""
+    pinned = re.search(r"^FROM (\S+) AS python-official$", (ROOT / "Dockerfile").read_text(), re.M)
+    return os.environ.get("PYTHON_IMAGE") or (pinned.group(1) if pinned else "python:3.13-slim")
+
+
+def base_image_build_args() -> list[str]:
+    """What `docker build` needs to start from PYTHON_IMAGE, as compose passes it."""
+    image = os.environ.get("PYTHON_IMAGE")
+    return ["--build-arg", f"PYTHON_IMAGE={image}"] if image else []
 
 
 def run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.inprocess import export_commit
-from bench.measure import run, wrk
+from bench.measure import base_image_build_args, run, wrk
 from bench.targets import HARDENING, container
 
 CASES = [("GET / @16", 16), ("GET / @64", 64)]
@@ -36,7 +36,8 @@ def variants(baseline: str | None) -> list[tuple[str, str, list[str]]]:
     if baseline:
         with tempfile.TemporaryDirectory() as tree:
             export_commit(baseline, Path(tree))
-            run(["docker", "build", "-q", "-t", "greeter-bench-baseline", tree], timeout=900)
+            build = ["docker", "build", "-q", "-t", "greeter-bench-baseline", tree]
+            run([*build, *base_image_build_args()], timeout=900)
         found.append((f"commit {baseline}", "greeter-bench-baseline", []))
     return found
 

@@ -14,6 +14,7 @@ import uuid
 import pytest
 import requests
 
+from bench.measure import base_image, base_image_build_args
 from tests.conftest import ROOT, free_port, greet, require, run, stylesheet_url, wait_until
 
 pytestmark = pytest.mark.container
@@ -45,7 +46,9 @@ def arm64_image(docker):
         require("arm64 emulation", "register qemu-user-static with binfmt_misc")
     command = ["docker", "buildx", "build", "--platform", "linux/arm64", "--load", "-t", IMAGE]
     if image_exists(ARM64_BASE):
-        command += ["--build-context", f"python:3.13-slim=docker-image://{ARM64_BASE}"]
+        # The arm64 half of the base image PYTHON_IMAGE names (python:3.13-slim here).
+        command += ["--build-context", f"{base_image()}=docker-image://{ARM64_BASE}"]
+    command += base_image_build_args()
     started = time.monotonic()
     run([*command, "."], cwd=ROOT, timeout=2400)
     timed("image built", time.monotonic() - started)

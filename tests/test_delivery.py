@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from bench.measure import base_image_build_args
 from tests.conftest import ROOT, csrf_token, greet, require, run, running_container, wait_until
 
 pytestmark = pytest.mark.container
@@ -63,6 +64,7 @@ def test_build_tag_push_delete_pull_and_run_through_a_registry(registry):
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     build_args = [f"VERSION={VERSION}", f"REVISION={revision}", f"CREATED={created}"]
     args = [arg for build_arg in build_args for arg in ("--build-arg", build_arg)]
+    args += base_image_build_args()  # PYTHON_IMAGE, where set (a mirror, a stand-in)
     run(["docker", "build", "-t", "mlops-docker-demo", *args, "."], cwd=ROOT)
 
     remote = f"{registry}/greeter-user/mlops-docker-demo:{VERSION}"

@@ -18,8 +18,10 @@ pytestmark = pytest.mark.container
 
 IMAGE = "greeter:latest"  # what docker-compose.yml builds
 # Read inside the container: the settings, gunicorn.conf.py, the entrypoint and
-# the health check. The other GREETER_ variables are compose's.
-IMAGE_VARIABLES = [v for v in variables_read() if not v.startswith("GREETER_")]
+# the health check. The other GREETER_ variables and the *_IMAGE ones are compose's.
+IMAGE_VARIABLES = [
+    v for v in variables_read() if not v.startswith("GREETER_") and not v.endswith("_IMAGE")
+]
 IMAGE_VARIABLES.append("GREETER_VERSION")
 
 

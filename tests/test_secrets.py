@@ -8,6 +8,7 @@ import tarfile
 
 import pytest
 
+from bench.measure import base_image
 from tests.conftest import ROOT, run
 
 SECRET_PATTERNS = [
@@ -100,9 +101,9 @@ def member_file(archive, member):
 
 
 def base_image_layers():
-    """The layer files of python:3.13-slim, which Greeter's image starts from."""
+    """The layer files of the image Greeter's image starts from."""
     saved = subprocess.run(
-        ["docker", "save", "python:3.13-slim"], capture_output=True, check=True, timeout=300
+        ["docker", "save", base_image()], capture_output=True, check=True, timeout=300
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(saved)) as image:
         layers: list[str] = json.load(member_file(image, "manifest.json"))[0]["Layers"]

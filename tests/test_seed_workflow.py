@@ -6,6 +6,7 @@ import time
 import pytest
 import requests
 
+from bench.measure import base_image_build_args
 from tests.conftest import ROOT, greet, run, running_container, wait_until
 
 pytestmark = pytest.mark.container
@@ -15,7 +16,8 @@ IMAGE = "mlops-docker-demo"
 
 @pytest.fixture(scope="module")
 def seed_image(docker):
-    run(["docker", "build", "-t", IMAGE, "."], cwd=ROOT)
+    # The course's command; PYTHON_IMAGE, where set, names the base (a mirror, a stand-in).
+    run(["docker", "build", "-t", IMAGE, *base_image_build_args(), "."], cwd=ROOT)
     return IMAGE
 
 
