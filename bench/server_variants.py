@@ -54,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--seconds", type=int, default=8)  # wrk takes whole seconds
     options = parser.parse_args()
     all_variants = variants(options.baseline)
     samples: dict[tuple[str, str], list[dict[str, float]]] = {}
