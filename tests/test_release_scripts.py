@@ -1,6 +1,6 @@
-"""The scripts release.yml runs to sign and verify the image, with stand-ins
-for cosign and gh that record what they are asked (the real ones need the
-OIDC token of a GitHub Actions run)."""
+"""The scripts the release and security workflows run, with stand-ins for
+cosign, gh and docker that record what they are asked (the real cosign and gh
+need the OIDC token of a GitHub Actions run)."""
 
 import subprocess
 
@@ -16,17 +16,17 @@ ENV = {
 REFERENCE = "ghcr.io/owner/greeter@sha256:" + "a" * 64  # registries want lower case
 
 
-def release_script(name, tmp_path, failing=(), **env):
-    """Runs scripts/NAME; returns (exit status, the stand-ins' calls)."""
+def release_script(name, tmp_path, *args, failing=(), **env):
+    """Runs scripts/NAME ARGS...; returns (exit status, the stand-ins' calls)."""
     tools = tmp_path / "bin"
     tools.mkdir(exist_ok=True)
     calls = tmp_path / "calls"
-    for tool in ("cosign", "gh"):
+    for tool in ("cosign", "gh", "docker"):
         status = 1 if tool in failing else 0
         (tools / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\nexit {status}\n')
         (tools / tool).chmod(0o755)
     result = subprocess.run(
-        [str(ROOT / "scripts" / name)],
+        [str(ROOT / "scripts" / name), *args],
         env={"PATH": f"{tools}:/usr/bin:/bin", **ENV, **env},
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
@@ -59,3 +59,20 @@ def test_verify_fails_the_release_when_either_check_fails(tmp_path, failing):
 @pytest.mark.parametrize("name", ["release-sign", "release-verify"])
 def test_a_missing_digest_stops_before_anything_is_signed_or_checked(tmp_path, name):
     assert release_script(name, tmp_path, DIGEST="") == (1, [])
+
+
+def test_build_image_builds_from_the_pinned_base_unless_python_image_names_another(tmp_path):
+    status, calls = release_script("build-image", tmp_path, "greeter:scan", PYTHON_IMAGE="")
+    assert (status, calls) == (0, ["docker build -t greeter:scan ."])
+    (tmp_path / "calls").unlink()
+    status, calls = release_script(
+        "build-image", tmp_path, "greeter:scan", PYTHON_IMAGE="mirror/py"
+    )
+    assert (status, calls) == (
+        0,
+        ["docker build --build-arg PYTHON_IMAGE=mirror/py -t greeter:scan ."],
+    )
+
+
+def test_build_image_wants_a_tag(tmp_path):
+    assert release_script("build-image", tmp_path) == (1, [])
