@@ -57,10 +57,10 @@ RUN DJANGO_DEBUG=false python manage.py collectstatic --noinput \
     && python -m compileall -q project greeter gunicorn.conf.py
 
 
-# The venv the container runs with: without what nothing at run time loads.
-# The packages' own test suites, Django's .po sources and the catalogs of the languages Greeter does
-# not offer: English and those with a folder in greeter/locale (a test checks
-# they are project/settings.py LANGUAGES). The site-packages folder is asked of
+# The venv the container runs with, without what nothing at run time loads:
+# the packages' own test suites, Django's .po sources and the catalogs of the
+# languages Greeter does not offer (it offers English and those with a folder in
+# greeter/locale; a test checks they are project/settings.py LANGUAGES). The site-packages folder is asked of
 # the venv's Python, so a new Python version needs no edit here.
 FROM build AS runtime-venv
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
