@@ -6,8 +6,10 @@ import hashlib
 import ipaddress
 import json
 import re
+import shlex
 import socket
 import ssl
+import subprocess
 import time
 import uuid
 
@@ -185,6 +187,39 @@ def root_fingerprint(https_stack):
 def test_the_certificates_and_local_ca_survive_down_and_up(https_stack):
     before = root_fingerprint(https_stack)
     https_stack.compose("down", "--timeout", "5")  # without --volumes, as a redeploy does
+    https_stack.stack.up()
+    https_stack.fetch_root()
+    assert root_fingerprint(https_stack) == before
+    assert wait_until(lambda: https_stack.session().get(f"{https_stack.url}/", timeout=2).ok)
+
+
+BACKUP_PREFIX = "docker compose -f docker-compose.yml -f docker-compose.production.yml "
+
+
+def documented_backup_commands():
+    """docs/deployment.md's backup and restore commands, after their compose prefix."""
+    text = (ROOT / "docs/deployment.md").read_text()
+    lines = [line for line in text.splitlines() if line.startswith(BACKUP_PREFIX + "run ")]
+    [backup] = [line for line in lines if line.endswith("> caddy-data.tgz")]
+    [restore] = [line for line in lines if line.endswith("< caddy-data.tgz")]
+
+    def arguments(line):
+        return shlex.split(line.removeprefix(BACKUP_PREFIX).rsplit(" ", 2)[0])  # no redirection
+
+    return arguments(backup), arguments(restore)
+
+
+def test_a_backup_of_the_certificates_restores_the_same_ca(https_stack, tmp_path):
+    backup, restore = documented_backup_commands()
+    before = root_fingerprint(https_stack)
+    compose = https_stack.compose_command()
+    env = https_stack.stack.env
+    with open(tmp_path / "caddy-data.tgz", "wb") as archive:
+        subprocess.run([*compose, *backup], stdout=archive, env=env, check=True, timeout=120)
+    assert (tmp_path / "caddy-data.tgz").stat().st_size > 1000
+    https_stack.compose("down", "--volumes", "--timeout", "5")  # the volume is gone
+    with open(tmp_path / "caddy-data.tgz", "rb") as archive:
+        subprocess.run([*compose, *restore], stdin=archive, env=env, check=True, timeout=120)
     https_stack.stack.up()
     https_stack.fetch_root()
     assert root_fingerprint(https_stack) == before
