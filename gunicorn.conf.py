@@ -85,11 +85,11 @@ def worker_count(requested: int, cpus: int, memory: int | None) -> tuple[int, st
     )
 
 
-def shared_secret_key() -> str | None:
+def shared_secret_key(over_https: bool) -> str | None:
     """Without a configured key, one made here, before the workers fork, so that
     all of them share it: what one signs, every other verifies. Over HTTPS the
     settings refuse to start without a configured key instead."""
-    if env.str("DJANGO_SECRET_KEY", default="") or behind_https_proxy():
+    if env.str("DJANGO_SECRET_KEY", default="") or over_https:
         return None
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     return (
@@ -115,12 +115,13 @@ try:
     loglevel = env.str("GUNICORN_LOG_LEVEL", default="info")
     requested_workers = env.int("WEB_CONCURRENCY", default=0)
     workers, workers_warning = worker_count(requested_workers, container_cpus(), container_memory())
-    secret_key_warning = shared_secret_key()
+    over_https = behind_https_proxy() is True
+    secret_key_warning = shared_secret_key(over_https)
     # Idle keep-alive: gunicorn's 2 s for clients straight from the network.
     # Behind a proxy it must outlast the proxy's idle timeout (Caddy's 60 s), as
     # gunicorn's docs advise, or the proxy may reuse a connection just closed and
     # answer a POST with a 502 it can't retry. 75 s is nginx's choice too.
-    keepalive = 75 if behind_https_proxy() else 2
+    keepalive = 75 if over_https else 2
     # Django's settings, run once without importing them into this process
     # (each worker imports its own): the same check for every DJANGO_ variable.
     runpy.run_module("project.settings")
