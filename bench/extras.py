@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 
 import requests
 
@@ -60,11 +61,12 @@ def docker_run_cold_starts(images: list[str], repeats: int) -> dict[str, float]:
     return {image: min(times) for image, times in starts.items()}
 
 
-def idle_stop_seconds(image: str, repeats: int) -> float:
-    """`docker stop` of a container that is serving nobody: the median of `repeats`."""
+def idle_stop_seconds(image: str, repeats: int, options: Sequence[str] = ()) -> float:
+    """`docker stop` of a container (`docker run` options given) that is serving
+    nobody: the median of `repeats`."""
     took, name = [], "greeter-bench-idle-stop"
     for _ in range(repeats):
-        with container(name, image=[image]):
+        with container(name, *options, image=[image]):
             time.sleep(1)  # the keep-alive of the first request has ended: idle
             started = time.monotonic()
             run(["docker", "stop", name])

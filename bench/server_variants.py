@@ -11,10 +11,10 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.extras import idle_stop_seconds
 from bench.inprocess import export_commit
 from bench.measure import base_image_build_args, run, wrk
 from bench.targets import HARDENING, container
@@ -42,14 +42,6 @@ def variants(baseline: str | None) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def idle_stop(image: str, options: list[str]) -> float:
-    with container("greeter-bench-variant-stop", *HARDENING, *options, image=[image]):
-        time.sleep(3)  # the first request's keep-alive has ended: idle
-        started = time.monotonic()
-        run(["docker", "stop", "greeter-bench-variant-stop"], timeout=60)
-        return time.monotonic() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"))
@@ -73,7 +65,7 @@ def main() -> None:
                     samples.setdefault((name, case), []).append(result)
     for _ in range(options.rounds):
         for name, image, extra in all_variants:
-            stops.setdefault(name, []).append(idle_stop(image, extra))
+            stops.setdefault(name, []).append(idle_stop_seconds(image, 1, [*HARDENING, *extra]))
 
     print(
         "| variant | " + " | ".join(f"{case} req/s · p99" for case, _ in CASES) + " | idle stop |"
