@@ -197,27 +197,40 @@ class HttpsStack:
         assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, timeout=30)
         self.root.write_text(self.compose("exec", "-T", "caddy", "cat", CADDY_ROOT).stdout)
 
+    def start(self):
+        """`up` until healthy, then Caddy's root, then until Caddy answers over HTTPS."""
+        self.stack.up()
+        self.fetch_root()
+        assert wait_until(lambda: self.session().get(f"{self.url}/healthz", timeout=2).ok)
+
+
+def caddy_on_loopback(subnet):
+    """Where a production stack publishes Caddy in the tests: two free ports on
+    127.0.0.1, and an edge network of its own, so that stacks run side by side.
+    Returns (HTTP port, HTTPS port, the compose variables that say so)."""
+    http_port, https_port = free_port(), free_port()
+    return (
+        http_port,
+        https_port,
+        {
+            "GREETER_HTTP_BIND": "127.0.0.1",
+            "GREETER_HTTP_PORT": str(http_port),
+            "GREETER_HTTPS_PORT": str(https_port),
+            "GREETER_EDGE_SUBNET": subnet,
+        },
+    )
+
 
 @pytest.fixture(scope="session")
 def https_stack(stack, tmp_path_factory):
-    http_port, https_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "GREETER_HTTP_BIND": "127.0.0.1",
-        "GREETER_HTTP_PORT": str(http_port),
-        "GREETER_HTTPS_PORT": str(https_port),
-        "DJANGO_SECRET_KEY": "test-key-" + "h7j8k9" * 9,
-        # Its own network, so that a production stack or the benchmark's can run beside it.
-        "GREETER_EDGE_SUBNET": "172.30.251.0/28",
-    }
+    http_port, https_port, published = caddy_on_loopback("172.30.251.0/28")
+    env = {**os.environ, **published, "DJANGO_SECRET_KEY": "test-key-" + "h7j8k9" * 9}
     production = ROOT / "docker-compose.production.yml"
     inner = Stack(f"greeter-https-{os.getpid()}", 0, env, 0.0, (production,))
     root = tmp_path_factory.mktemp("caddy") / "root.crt"
     https = HttpsStack(inner, http_port, https_port, root)
     try:
-        inner.up()
-        https.fetch_root()
-        assert wait_until(lambda: https.session().get(f"{https.url}/healthz", timeout=2).ok)
+        https.start()
         yield https
     finally:
         inner.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.browser import Visit, chromium_available, home_trusting, launch
-from tests.conftest import HttpsStack, Stack, free_port, post_form, require, run
+from tests.conftest import HttpsStack, Stack, caddy_on_loopback, post_form, require, run
 from tests.test_documented_paths import fresh_clone_with_env, shell_env
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs/admin-and-database.md"
@@ -98,14 +98,13 @@ def admin_site(docker, tmp_path_factory):
         "services:\n  web:\n    image: greeter-admin-test:latest\n"
     )
     exports, commands = compose_commands()
-    http_port, https_port = free_port(), free_port()
+    http_port, https_port, published = caddy_on_loopback("172.30.248.0/28")
     env = shell_env(
         COMPOSE_FILE=exports["COMPOSE_FILE"] + ":docker-compose.test-image.yml",
         COMPOSE_PROJECT_NAME=f"greeter-admin-{os.getpid()}",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-        GREETER_HTTP_BIND="127.0.0.1", GREETER_HTTP_PORT=str(http_port),
-        GREETER_HTTPS_PORT=str(https_port), GREETER_EDGE_SUBNET="172.30.248.0/28",
-    )  # fmt: skip
+        **published,
+    )
     files = [folder / name for name in env["COMPOSE_FILE"].split(":")[1:]]
     inner = Stack(env["COMPOSE_PROJECT_NAME"], 0, env, 0.0, tuple(files), folder)
     https = HttpsStack(inner, http_port, https_port, folder / "root.crt")

@@ -11,7 +11,15 @@ import uuid
 import pytest
 
 from bench.measure import copy_working_tree
-from tests.conftest import HttpsStack, Stack, free_port, greet, run, running_container
+from tests.conftest import (
+    HttpsStack,
+    Stack,
+    caddy_on_loopback,
+    free_port,
+    greet,
+    run,
+    running_container,
+)
 from tests.test_configuration_docs import variables_read
 
 pytestmark = pytest.mark.container
@@ -62,11 +70,8 @@ def test_cp_env_example_with_a_key_and_domain_runs_the_production_stack(docker, 
     fresh_clone_with_env(
         tmp_path, DJANGO_SECRET_KEY="dotenv-key-" + "q4w5e6" * 9, GREETER_DOMAIN="localhost"
     )
-    http_port, https_port = free_port(), free_port()
-    env = shell_env(
-        GREETER_HTTP_BIND="127.0.0.1", GREETER_HTTP_PORT=str(http_port),
-        GREETER_HTTPS_PORT=str(https_port), GREETER_EDGE_SUBNET="172.30.249.0/28",
-    )  # fmt: skip
+    http_port, https_port, published = caddy_on_loopback("172.30.249.0/28")
+    env = shell_env(**published)
     production = tmp_path / "docker-compose.production.yml"
     inner = Stack(f"greeter-dotenv-https-{os.getpid()}", 0, env, 0.0, (production,), tmp_path)
     https = HttpsStack(inner, http_port, https_port, tmp_path / "root.crt")

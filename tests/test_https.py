@@ -187,8 +187,7 @@ def root_fingerprint(https_stack):
 def test_the_certificates_and_local_ca_survive_down_and_up(https_stack):
     before = root_fingerprint(https_stack)
     https_stack.compose("down", "--timeout", "5")  # without --volumes, as a redeploy does
-    https_stack.stack.up()
-    https_stack.fetch_root()
+    https_stack.start()
     assert root_fingerprint(https_stack) == before
     assert wait_until(lambda: https_stack.session().get(f"{https_stack.url}/", timeout=2).ok)
 
@@ -220,8 +219,7 @@ def test_a_backup_of_the_certificates_restores_the_same_ca(https_stack, tmp_path
     https_stack.compose("down", "--volumes", "--timeout", "5")  # the volume is gone
     with open(tmp_path / "caddy-data.tgz", "rb") as archive:
         subprocess.run([*compose, *restore], stdin=archive, env=env, check=True, timeout=120)
-    https_stack.stack.up()
-    https_stack.fetch_root()
+    https_stack.start()
     assert root_fingerprint(https_stack) == before
     assert wait_until(lambda: https_stack.session().get(f"{https_stack.url}/", timeout=2).ok)
 
