@@ -35,7 +35,9 @@ def load_conf(monkeypatch, **env):
 
 @pytest.fixture
 def container_cpus(monkeypatch):
-    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))  # a big host
+    monkeypatch.setattr(
+        "os.sched_getaffinity", lambda pid: set(range(64)), raising=False
+    )  # a big host
     return load_conf(monkeypatch)["container_cpus"]
 
 
@@ -102,7 +104,9 @@ def test_workers_follow_the_cpus_but_never_outgrow_the_memory(
     tmp_path, monkeypatch, version, cpus, memory, most
 ):
     conf = load_conf(monkeypatch)
-    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))  # a big host
+    monkeypatch.setattr(
+        "os.sched_getaffinity", lambda pid: set(range(64)), raising=False
+    )  # a big host
     cgroup = fake_cgroup(tmp_path, version, cpus, memory)
     by_cpus = max(2, cpus)
     workers, warning = conf["worker_count"](
@@ -197,7 +201,7 @@ def test_keep_alive_outlasts_the_proxys_idle_timeout_behind_https(monkeypatch):
 def test_the_configuration_loads_on_macos(monkeypatch):
     """No sched_getaffinity (Linux only) and no /dev/shm: the CPU count and
     gunicorn's own temp folder instead."""
-    monkeypatch.delattr("os.sched_getaffinity")
+    monkeypatch.delattr("os.sched_getaffinity", raising=False)  # absent on macOS already
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     real_isdir = os.path.isdir
     monkeypatch.setattr("os.path.isdir", lambda path: path != "/dev/shm" and real_isdir(path))
@@ -218,7 +222,7 @@ def test_web_concurrency_sets_the_worker_count(monkeypatch):
 
 
 def test_default_workers_are_never_fewer_than_two(monkeypatch):
-    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
     assert load_conf(monkeypatch)["workers"] >= 2
 
 
