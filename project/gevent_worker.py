@@ -1,5 +1,6 @@
-"""gunicorn's gevent worker (gunicorn/workers/ggevent.py), changed in three ways,
-each measured in docs/benchmark.md and held by greeter/tests/test_gevent_worker.py:
+"""gunicorn's gevent worker (gunicorn/workers/ggevent.py), changed in four ways,
+each held by greeter/tests/test_gevent_worker.py (the first two also measured in
+docs/benchmark.md):
 
 - A stop starts when asked: SIGTERM wakes the run loop through gevent's signal
   watcher instead of at its next one-second nap, and busy connections are
@@ -8,6 +9,9 @@ each measured in docs/benchmark.md and held by greeter/tests/test_gevent_worker.
   in flight finish (up to graceful_timeout), exit.
 - New connections are accepted up to ACCEPT_BATCH a turn of the event loop, not
   one: when 64 arrive together, the last no longer wait a second.
+- A stop serves the connections already waiting in the listening socket's
+  backlog before closing it, rather than resetting them (the stock worker,
+  napping a second before it stops, accepts them meanwhile).
 - After each response the connection's greenlet queues behind the others: one
   that finds its next request already waiting would otherwise keep the worker.
 """
@@ -94,6 +98,11 @@ class GeventWorker(GunicornGeventWorker):
         try:
             for server in servers:
                 server.stop_accepting()
+                # Connections the kernel has accepted wait in the listening
+                # socket's backlog: closing it would reset them, and a proxy
+                # can't resend a POST it sent on one. Take them first.
+                while accepted := server.do_read():
+                    server.do_handle(*accepted)
             # Handlers of the last accepted batch have not run yet: let them read
             # the listening socket's name before close() closes it.
             gevent.sleep(0)

@@ -2,6 +2,7 @@
 stock worker under real gunicorn: the day gunicorn's own does as well, these
 fail, and the copy can go."""
 
+import contextlib
 import glob
 import os
 import shutil
@@ -95,3 +96,35 @@ def test_new_connections_under_load_are_accepted_in_batches(gunicorn):
         require("wrk", "apt-get install wrk")
     assert slowest_of_64_new_connections_under_load(gunicorn, GREETERS) < 1.0  # 0.11-0.18 s
     assert slowest_of_64_new_connections_under_load(gunicorn, STOCK) > 1.5  # 2.2-2.6 s
+
+
+def answered_of_40_connections_waiting_at_the_stop(gunicorn, worker_class):
+    """40 connections that the kernel accepted while the worker was busy (here:
+    stopped with SIGSTOP), each with its request sent, wait in the listening
+    socket's backlog when the stop comes. Returns how many got an answer: closing
+    the listening socket resets the others, and a proxy can't tell whether a
+    POST sent on one was acted on."""
+    url, server = gunicorn(f"-k {worker_class} -w 1 --access-logfile /dev/null")
+    port = int(url.rsplit(":", 1)[1])
+    worker = worker_pid(server)
+    os.kill(worker, signal.SIGSTOP)
+    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+    for connection in connections:
+        connection.sendall(REQUEST)
+    server.send_signal(signal.SIGTERM)  # the master closes its listener and stops the worker
+    time.sleep(0.5)  # its SIGTERM now waits for the worker
+    os.kill(worker, signal.SIGCONT)
+    answered = 0
+    for connection in connections:
+        connection.settimeout(10)
+        with contextlib.suppress(ConnectionResetError):
+            answered += connection.recv(100).startswith(b"HTTP/1.1 200")
+        connection.close()
+    return answered
+
+
+def test_connections_waiting_at_a_stop_are_answered_as_the_stock_worker_answers_them(gunicorn):
+    """The stock worker accepts them during the second it naps before it
+    stops; Greeter's stops at once and takes them first (8-16 answered before)."""
+    assert answered_of_40_connections_waiting_at_the_stop(gunicorn, GREETERS) == 40
+    assert answered_of_40_connections_waiting_at_the_stop(gunicorn, STOCK) == 40
