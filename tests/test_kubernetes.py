@@ -81,6 +81,15 @@ def container_of(objects):
     return objects["Deployment"]["spec"]["template"]["spec"]["containers"][0]
 
 
+def settings_of(objects):
+    """The container's environment: the ConfigMap its envFrom names, then its env."""
+    container = container_of(objects)
+    [source] = container["envFrom"]
+    config_map = objects["ConfigMap"]
+    assert config_map["metadata"]["name"] == source["configMapRef"]["name"]
+    return {**config_map["data"], **{e["name"]: e.get("value") for e in container["env"]}}
+
+
 def test_the_autoscaler_alone_owns_the_count_at_least_two_spread_over_nodes(deployment):
     spec = deployment["Deployment"]["spec"]
     assert "replicas" not in spec  # `kubectl apply` would reset the autoscaler's count
@@ -91,11 +100,14 @@ def test_the_autoscaler_alone_owns_the_count_at_least_two_spread_over_nodes(depl
 def test_the_overlay_sets_its_variables_by_name():
     for path in (ROOT / "deploy/k8s").rglob("kustomization.yaml"):
         assert not re.search(r"/env/\d", path.read_text()), path  # no patch by position
-    env = {e["name"]: e.get("value") for e in container_of(render(LAYOUTS[1])[0])["env"]}
+    base, overlay = render(LAYOUTS[0])[0], render(LAYOUTS[1])[0]
+    env = settings_of(overlay)
     assert env["DJANGO_ALLOWED_HOSTS"] == "greeter.example.org"
     assert env["DJANGO_CSRF_TRUSTED_ORIGINS"] == "https://greeter.example.org"
     assert env["DJANGO_BEHIND_HTTPS_PROXY"] == "true"  # the base's others are kept
-    assert render(LAYOUTS[1])[0]["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
+    assert overlay["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
+    # A changed setting is a new ConfigMap name, so the pods roll.
+    assert base["ConfigMap"]["metadata"]["name"] != overlay["ConfigMap"]["metadata"]["name"]
 
 
 def test_only_the_gateways_namespace_reaches_the_pods(deployment):
@@ -136,7 +148,7 @@ def test_pods_are_locked_down(deployment):
 def test_secret_key_comes_from_a_secret_file(deployment):
     pod = deployment["Deployment"]["spec"]["template"]["spec"]
     container = container_of(deployment)
-    env = {item["name"]: item.get("value") for item in container["env"]}
+    env = settings_of(deployment)
     assert "DJANGO_SECRET_KEY" not in env
     mount = next(m for m in container["volumeMounts"] if m["name"] == "secret-key")
     assert env["DJANGO_SECRET_KEY_FILE"] == f"{mount['mountPath']}/secret-key"
@@ -162,7 +174,7 @@ def test_graceful_shutdown_fits_the_termination_grace_period(deployment):
 
 
 def test_the_routes_serve_the_allowed_host_over_https_and_redirect_http(deployment):
-    env = {e["name"]: e.get("value") for e in container_of(deployment)["env"]}
+    env = settings_of(deployment)
     route, redirect = (
         deployment["HTTPRoute/greeter"],
         deployment["HTTPRoute/greeter-https-redirect"],
