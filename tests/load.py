@@ -1,11 +1,14 @@
 """Small, bounded load helpers for the resilience tests (loopback only)."""
 
+import re
 import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 
 import requests
+
+from bench.measure import verified_session
 
 
 @dataclass
@@ -40,22 +43,33 @@ class BackgroundLoad:
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(clients)]
 
+    def _running(self):
+        return not self._stop.is_set() and time.monotonic() - self.started < self.limit
+
     def _run(self):
-        while not self._stop.is_set() and time.monotonic() - self.started < self.limit:
-            sent = time.monotonic()
-            try:
-                status = self._get()
-                outcome = None if status == 200 else f"HTTP {status}"
-            except requests.RequestException as error:
-                outcome = f"{type(error).__name__}: {str(error)[-160:]}"
-            with self._lock:
-                if outcome:
-                    self.result.failures.append((sent - self.started, outcome))
-                else:
-                    self.result.ok += 1
-                    self.result.latencies.append(time.monotonic() - sent)
+        while self._running():
+            self._timed(self._get)
+
+    def _timed(self, send, what="GET"):
+        """Sends one request (`send` returns None when it succeeded, else what
+        went wrong) and counts it."""
+        sent = time.monotonic()
+        try:
+            outcome = send()
+        except requests.RequestException as error:
+            outcome = f"{what} {type(error).__name__}: {str(error)[-160:]}"
+        with self._lock:
+            if outcome:
+                self.result.failures.append((sent - self.started, outcome))
+            else:
+                self.result.ok += 1
+                self.result.latencies.append(time.monotonic() - sent)
 
     def _get(self):
+        status = self._get_status()
+        return None if status == 200 else f"HTTP {status}"
+
+    def _get_status(self):
         try:
             return requests.get(self.url, timeout=5, verify=self.verify).status_code
         except requests.ConnectionError as error:
@@ -76,6 +90,41 @@ class BackgroundLoad:
         for thread in self._threads:
             thread.join(timeout=10)
         self.result.seconds = time.monotonic() - self.started
+
+
+class GreetingLoad(BackgroundLoad):
+    """`clients` browsers, each on its own kept-alive session: load the form at
+    `url`, post a greeting with its token, and again, until stopped. Certificates
+    are checked against `root` alone. `timeout` is long: a proxy may hold a
+    request for a while rather than fail it."""
+
+    def __init__(self, url, root, clients=4, limit=120, timeout=60):
+        super().__init__(url, clients, limit)
+        self.root, self.timeout = root, timeout
+
+    def _run(self):
+        session = verified_session(self.root)
+        base = self.url.rstrip("/")
+        token: list[str] = []
+
+        def form():
+            response = session.get(f"{base}/", timeout=self.timeout)
+            token[:] = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+            served = response.status_code == 200 and token
+            return None if served else f"GET / {response.status_code}"
+
+        def greeting():
+            data = {"username": "Ada", "csrfmiddlewaretoken": token[0]}
+            headers = {"Origin": base, "Referer": f"{base}/"}
+            response = session.post(f"{base}/greet", data=data, headers=headers,
+                                    timeout=self.timeout)  # fmt: skip
+            greeted = response.status_code == 200 and "Hello Ada" in response.text
+            return None if greeted else f"POST /greet {response.status_code}"
+
+        while self._running():
+            self._timed(form, "GET /")
+            if token and self._running():
+                self._timed(greeting, "POST /greet")
 
 
 def measure(url, seconds=3, clients=8, verify=True):
