@@ -53,3 +53,15 @@ def test_short_benchmark_prints_every_figure(docker):
     for tree in ("today", "baseline") if baseline else ("today",):
         assert all(ms > 0 for ms in results["in_process"][tree].values())
     assert (ROOT / "artifacts/bench/chart.png").stat().st_size > 10_000
+
+
+def test_caddy_metrics_benchmark_prints_both_configurations(docker):
+    if not shutil.which("wrk"):
+        require("wrk", "apt-get install wrk")
+    command = [sys.executable, "-m", "bench.caddy_metrics", "--rounds", "1", "--seconds", "1"]
+    result = run(command, cwd=ROOT, timeout=600)
+    print(result.stdout)
+    assert "| metrics on (as shipped) | " in result.stdout
+    assert "| metrics off | " in result.stdout
+    assert "metrics on ÷ off: " in result.stdout
+    assert "errors)" not in result.stdout

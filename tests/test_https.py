@@ -245,3 +245,52 @@ def test_a_caddy_reload_under_load_fails_no_request(https_stack):
     assert reload.returncode == 0, reload.stderr
     assert load.result.ok > ok_at_reload + 50  # served on after the reload
     assert load.result.failures == []
+
+
+def from_the_edge_network(https_stack, url):
+    """GET `url` from a throw-away container on the stack's compose network."""
+    fetch = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
+    network = f"{https_stack.stack.project}_edge"
+    command = ["docker", "run", "--rm", "--network", network, "--entrypoint", "python"]
+    return run([*command, "greeter:latest", "-c", fetch, url], check=False, timeout=60)
+
+
+def metric(scraped, name, default=None, **labels):
+    """A sample's value from Prometheus' text format, or `default` if absent."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    sample = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", scraped, re.MULTILINE)
+    if sample is None and default is not None:
+        return default
+    assert sample, f"no {name}{{{wanted}}} in the metrics"
+    return float(sample.group(1))
+
+
+def test_caddys_metrics_count_the_requests_for_a_scraper_on_the_compose_network(https_stack):
+    url = "http://caddy:9180/metrics"
+    get = {"code": "200", "handler": "subroute", "method": "GET", "server": "srv0"}
+    post = {**get, "code": "403", "method": "POST"}
+    name = "caddy_http_request_duration_seconds_count"
+    before = from_the_edge_network(https_stack, url)
+    assert before.returncode == 0, before.stderr
+    session = https_stack.session()
+    for _ in range(5):
+        assert session.get(f"{https_stack.url}/", timeout=10).status_code == 200
+    refused = session.post(f"{https_stack.url}/greet", data={"username": "Ada"}, timeout=10)
+    assert refused.status_code == 403  # no token
+    after = from_the_edge_network(https_stack, url).stdout
+    assert metric(after, name, **get) - metric(before.stdout, name, **get) == 5
+    assert metric(after, name, **post) - metric(before.stdout, name, 0, **post) == 1
+    assert metric(after, "caddy_reverse_proxy_upstreams_healthy", upstream="web:5000") == 1
+
+
+def test_caddys_metrics_and_admin_api_are_out_of_reach_from_outside(https_stack):
+    caddy = https_stack.container_id("caddy")
+    ports = json.loads(run(["docker", "inspect", "--format", "{{json .NetworkSettings.Ports}}",
+                            caddy]).stdout)  # fmt: skip
+    assert ports["9180/tcp"] is None  # exposed on the compose network, never published
+    assert all(port in {"80/tcp", "443/tcp", "443/udp"} for port, host in ports.items() if host)
+    published = https_stack.session().get(f"{https_stack.url}/metrics", timeout=10)
+    assert published.status_code == 404
+    assert "caddy_http" not in published.text
+    admin = from_the_edge_network(https_stack, "http://caddy:2019/config/")
+    assert "Connection refused" in admin.stderr  # the admin API listens on localhost only
