@@ -11,7 +11,8 @@ docs/benchmark.md):
   one: when 64 arrive together, the last no longer wait a second.
 - A stop serves the connections already waiting in the listening socket's
   backlog before closing it, rather than resetting them (the stock worker,
-  napping a second before it stops, accepts them meanwhile).
+  napping a second before it stops, accepts them meanwhile), and closes it
+  before the loop turns again, so that no more queue in between.
 - After each response the connection's greenlet queues behind the others: one
   that finds its next request already waiting would otherwise keep the worker.
 """
@@ -60,6 +61,20 @@ UPSTREAM = {  # sha256 of inspect.getsource, gunicorn 27.0.1
 }  # fmt: skip
 
 
+class NamedListener:
+    """The listening socket as handle() gets it: its name stays known after
+    the stop has closed it, for the handlers of the connections taken last."""
+
+    def __init__(self, listener: Any) -> None:
+        self.listener, self.name = listener, listener.getsockname()
+
+    def getsockname(self) -> Any:
+        return self.name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.listener, attribute)
+
+
 class GeventWorker(GunicornGeventWorker):
     def init_signals(self) -> None:
         super().init_signals()
@@ -83,7 +98,7 @@ class GeventWorker(GunicornGeventWorker):
         servers = []
         for listener in self.sockets:
             listener.setblocking(1)
-            handle = partial(self.handle, listener)
+            handle = partial(self.handle, NamedListener(listener))
             server = StreamServer(
                 listener, handle=handle, spawn=Pool(self.worker_connections), **ssl_args
             )
@@ -100,13 +115,10 @@ class GeventWorker(GunicornGeventWorker):
                 server.stop_accepting()
                 # Connections the kernel has accepted wait in the listening
                 # socket's backlog: closing it would reset them, and a proxy
-                # can't resend a POST it sent on one. Take them first.
+                # can't resend a POST it sent on one. Take them, then close
+                # with no turn of the loop in between, in which more would queue.
                 while accepted := server.do_read():
                     server.do_handle(*accepted)
-            # Handlers of the last accepted batch have not run yet: let them read
-            # the listening socket's name before close() closes it.
-            gevent.sleep(0)
-            for server in servers:
                 server.close()  # the connections in flight go on
             deadline = time.monotonic() + self.cfg.graceful_timeout
             while time.monotonic() < deadline:
