@@ -19,6 +19,7 @@ class LoadResult:
     retried: int = 0  # requests sent again after a connection closed without an answer
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    change_ended: float = 0.0  # when what the load watched ended (seconds since start)
 
     @property
     def rate(self):
@@ -98,7 +99,9 @@ class GreetingLoad(BackgroundLoad):
     are checked against `root` alone. `timeout` is long: a proxy may hold a
     request for a while rather than fail it."""
 
-    def __init__(self, url, root, clients=4, limit=120, timeout=60):
+    CLIENTS = 4
+
+    def __init__(self, url, root, clients=CLIENTS, limit=120, timeout=60):
         super().__init__(url, clients, limit)
         self.root, self.timeout = root, timeout
 
