@@ -16,33 +16,48 @@ const base = (process.argv[2] || 'http://127.0.0.1:5000').replace(/\/$/, '');
 const artifacts = path.resolve(import.meta.dirname, '../../artifacts');
 const BARS = {performance: 95, accessibility: 100, 'best-practices': 100, seo: 100};
 
+// Lighthouse's scores vary from run to run with the machine's load; its
+// documentation's remedy is several runs and their median. Performance is the
+// median of RUNS runs; every other category must meet its bar in every run.
+const RUNS = Number(process.env.LIGHTHOUSE_RUNS || 3);
+
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-const page = await browser.newPage();
-const flow = await startFlow(page, {name: 'Greeter'});
 
-async function submit(name) {
-  await page.locator('#id_username').fill(name);
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/greet"] button')]);
+async function auditOnce() {
+  const page = await browser.newPage();
+  const flow = await startFlow(page, {name: 'Greeter'});
+
+  async function submit(name) {
+    await page.locator('#id_username').fill(name);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/greet"] button')]);
+  }
+
+  await flow.navigate(`${base}/`, {name: 'form'});
+  await flow.navigate(() => submit('Ada'), {name: 'greeting'});
+  // The form with an error answers 422, and Lighthouse will not audit a
+  // navigation to a 4xx document (ERRORED_DOCUMENT_REQUEST). So the submission
+  // is recorded as a timespan (performance) and the page it leaves is audited as
+  // a snapshot (accessibility, best practices, SEO).
+  await page.goto(`${base}/`);
+  await flow.startTimespan({name: 'form with error'});
+  await submit('');
+  await flow.endTimespan();
+  await flow.snapshot({name: 'form with error'});
+  await page.close();
+  return flow;
 }
 
-await flow.navigate(`${base}/`, {name: 'form'});
-await flow.navigate(() => submit('Ada'), {name: 'greeting'});
-// The form with an error answers 422, and Lighthouse will not audit a
-// navigation to a 4xx document (ERRORED_DOCUMENT_REQUEST). So the submission
-// is recorded as a timespan (performance) and the page it leaves is audited as
-// a snapshot (accessibility, best practices, SEO).
-await page.goto(`${base}/`);
-await flow.startTimespan({name: 'form with error'});
-await submit('');
-await flow.endTimespan();
-await flow.snapshot({name: 'form with error'});
-
-const result = await flow.createFlowResult();
+const results = [];
+let flow;
+for (let run = 0; run < RUNS; run++) {
+  flow = await auditOnce();
+  results.push(await flow.createFlowResult());
+}
 fs.mkdirSync(artifacts, {recursive: true});
 fs.writeFileSync(path.join(artifacts, 'lighthouse.html'), await flow.generateReport());
 await browser.close();
@@ -61,37 +76,51 @@ function isTheDeliberate422(item) {
   return item.source === 'network' && /status of 422/.test(item.description);
 }
 
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 const rows = new Map();
+const scores = new Map();  // "step/category" → the score of each run
 let failed = false;
-for (const step of result.steps) {
-  const {lhr} = step;
-  const row = rows.get(step.name) || {page: step.name};
-  rows.set(step.name, row);
-  for (const id of SCORED[lhr.gatherMode]) {
-    const category = lhr.categories[id];
-    const misses = category.auditRefs
-      .map((ref) => ({ref, audit: lhr.audits[ref.id]}))
-      .filter(({ref, audit}) => ref.weight > 0 && audit.score !== null && audit.score < 1);
-    let score = Math.round(category.score * 100);
-    if (lhr.gatherMode === 'timespan' && id === 'best-practices') {
-      // Only the 422 entry may be in the console; then this category is
-      // scored by the snapshot of the same page.
-      const consoleAudit = lhr.audits['errors-in-console'];
-      const others = (consoleAudit.details?.items || []).filter((i) => !isTheDeliberate422(i));
-      const otherMisses = misses.filter(({ref}) => ref.id !== 'errors-in-console');
-      if (others.length || otherMisses.length) {
-        failed = true;
-        console.error(`${step.name}: unexpected console entries or misses:`,
-          JSON.stringify(others), otherMisses.map(({ref}) => ref.id).join(', '));
+for (const [run, result] of results.entries()) {
+  for (const step of result.steps) {
+    const {lhr} = step;
+    const row = rows.get(step.name) || {page: step.name};
+    rows.set(step.name, row);
+    for (const id of SCORED[lhr.gatherMode]) {
+      const category = lhr.categories[id];
+      const misses = category.auditRefs
+        .map((ref) => ({ref, audit: lhr.audits[ref.id]}))
+        .filter(({ref, audit}) => ref.weight > 0 && audit.score !== null && audit.score < 1);
+      const score = Math.round(category.score * 100);
+      if (lhr.gatherMode === 'timespan' && id === 'best-practices') {
+        // Only the 422 entry may be in the console; then this category is
+        // scored by the snapshot of the same page.
+        const consoleAudit = lhr.audits['errors-in-console'];
+        const others = (consoleAudit.details?.items || []).filter((i) => !isTheDeliberate422(i));
+        const otherMisses = misses.filter(({ref}) => ref.id !== 'errors-in-console');
+        if (others.length || otherMisses.length) {
+          failed = true;
+          console.error(`${step.name}: unexpected console entries or misses:`,
+            JSON.stringify(others), otherMisses.map(({ref}) => ref.id).join(', '));
+        }
+        continue;
       }
-      continue;
+      const key = `${step.name}/${id}`;
+      scores.set(key, [...(scores.get(key) || []), score]);
+      row[id] = id === 'performance' ? median(scores.get(key)) : Math.min(...scores.get(key));
+      if (score < BARS[id]) {
+        const names = misses.map(({ref, audit}) => `${ref.id} (${audit.displayValue || audit.score})`);
+        console.error(`run ${run + 1}, ${step.name}: ${id} ${score} < ${BARS[id]}: ${names.join(', ')}`);
+      }
     }
-    row[id] = score;
-    if (score < BARS[id]) {
-      failed = true;
-      const names = misses.map(({ref, audit}) => `${ref.id} (${audit.displayValue || audit.score})`);
-      console.error(`${step.name}: ${id} ${score} < ${BARS[id]}: ${names.join(', ')}`);
-    }
+  }
+}
+for (const row of rows.values()) {
+  for (const id of Object.keys(BARS)) {
+    if (row[id] !== undefined && row[id] < BARS[id]) failed = true;
   }
 }
 fs.writeFileSync(path.join(artifacts, 'lighthouse.json'), JSON.stringify([...rows.values()], null, 2));
@@ -100,4 +129,7 @@ console.log('|---|---|---|---|---|');
 for (const r of rows.values()) {
   console.log(`| ${r.page} | ${r.performance} | ${r.accessibility} | ${r['best-practices']} | ${r.seo} |`);
 }
+const runs = [...rows.keys()].filter((name) => scores.has(`${name}/performance`))
+  .map((name) => `${name} ${scores.get(`${name}/performance`).join(', ')}`);
+console.log(`\nPerformance is the median of ${RUNS} runs: ${runs.join('; ')}.`);
 process.exit(failed ? 1 : 0);
