@@ -59,8 +59,11 @@ def wait_until(condition, timeout=START_TIMEOUT, interval=0.1):
     return False
 
 
+CSRF_TOKEN = r'name="csrfmiddlewaretoken" value="([^"]+)"'
+
+
 def csrf_token(html):
-    return found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return found(CSRF_TOKEN, html).group(1)
 
 
 def stylesheet_url(base_url, timeout=10):
@@ -71,11 +74,11 @@ def stylesheet_url(base_url, timeout=10):
     return f"{base_url}{href}"
 
 
-def post_form(session, base_url, path, data):
+def post_form(session, base_url, path, data, timeout=10):
     """A same-origin form post, as a browser sends it: with Origin and Referer,
     which Django checks over HTTPS."""
     headers = {"Origin": base_url, "Referer": f"{base_url}{path}"}
-    return session.post(f"{base_url}{path}", data=data, headers=headers, timeout=10)
+    return session.post(f"{base_url}{path}", data=data, headers=headers, timeout=timeout)
 
 
 def greet(base_url, name, session=None):
@@ -83,6 +86,11 @@ def greet(base_url, name, session=None):
     session = session or requests.Session()
     token = csrf_token(session.get(f"{base_url}/", timeout=10).text)
     return post_form(session, base_url, "/greet", {"username": name, "csrfmiddlewaretoken": token})
+
+
+def inspect(container, template):
+    """`docker inspect --format TEMPLATE CONTAINER`, stripped."""
+    return run(["docker", "inspect", "--format", template, container]).stdout.strip()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import requests
 
 from bench.measure import verified_session
+from tests.conftest import CSRF_TOKEN, post_form
 
 
 @dataclass
@@ -112,15 +113,13 @@ class GreetingLoad(BackgroundLoad):
 
         def form():
             response = session.get(f"{base}/", timeout=self.timeout)
-            token[:] = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+            token[:] = re.findall(CSRF_TOKEN, response.text)
             served = response.status_code == 200 and token
             return None if served else f"GET / {response.status_code}"
 
         def greeting():
             data = {"username": "Ada", "csrfmiddlewaretoken": token[0]}
-            headers = {"Origin": base, "Referer": f"{base}/"}
-            response = session.post(f"{base}/greet", data=data, headers=headers,
-                                    timeout=self.timeout)  # fmt: skip
+            response = post_form(session, base, "/greet", data, timeout=self.timeout)
             greeted = response.status_code == 200 and "Hello Ada" in response.text
             return None if greeted else f"POST /greet {response.status_code}"
 

@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from bench.measure import found
-from tests.conftest import ROOT, csrf_token, greet, post_form, run, wait_until
+from tests.conftest import ROOT, csrf_token, greet, inspect, post_form, run, wait_until
 from tests.load import BackgroundLoad
 
 pytestmark = pytest.mark.container
@@ -85,15 +85,16 @@ def test_http2_is_negotiated(https_stack):
 
 def test_the_health_check_still_works_behind_caddy(https_stack):
     web = https_stack.container_id("web")
-    status = run(["docker", "inspect", "-f", "{{.State.Health.Status}}", web]).stdout.strip()
-    assert status == "healthy"
+    assert inspect(web, "{{.State.Health.Status}}") == "healthy"
+
+
+def ports_of(https_stack, service):
+    """A service's ports, each with its host bindings (None: not published)."""
+    return json.loads(inspect(https_stack.container_id(service), "{{json .NetworkSettings.Ports}}"))
 
 
 def test_greeters_own_port_is_not_published(https_stack):
-    web = https_stack.container_id("web")
-    ports = json.loads(
-        run(["docker", "inspect", "-f", "{{json .NetworkSettings.Ports}}", web]).stdout
-    )
+    ports = ports_of(https_stack, "web")
     assert all(not bindings for bindings in ports.values()), ports
     caddy = https_stack.container_id("caddy")
     published = run(["docker", "port", caddy]).stdout
@@ -284,9 +285,7 @@ def test_caddys_metrics_count_the_requests_for_a_scraper_on_the_compose_network(
 
 
 def test_caddys_metrics_and_admin_api_are_out_of_reach_from_outside(https_stack):
-    caddy = https_stack.container_id("caddy")
-    ports = json.loads(run(["docker", "inspect", "--format", "{{json .NetworkSettings.Ports}}",
-                            caddy]).stdout)  # fmt: skip
+    ports = ports_of(https_stack, "caddy")
     assert ports["9180/tcp"] is None  # exposed on the compose network, never published
     assert all(port in {"80/tcp", "443/tcp", "443/udp"} for port, host in ports.items() if host)
     published = https_stack.session().get(f"{https_stack.url}/metrics", timeout=10)

@@ -10,7 +10,16 @@ import time
 import pytest
 
 from bench.measure import found
-from tests.conftest import ROOT, HttpsStack, Stack, as_root, caddy_on_loopback, run, wait_until
+from tests.conftest import (
+    ROOT,
+    HttpsStack,
+    Stack,
+    as_root,
+    caddy_on_loopback,
+    inspect,
+    run,
+    wait_until,
+)
 from tests.load import GreetingLoad
 
 pytestmark = pytest.mark.container
@@ -57,8 +66,9 @@ def production(docker, tmp_path_factory):
         run(["docker", "rmi", image, f"greeter-previous:{project}"], check=False)
 
 
-def deploy(stack, *args, version=None):
-    env = {**stack.stack.env, **({"GREETER_VERSION": version} if version else {})}
+def deploy(stack, *args, version=None, **variables):
+    """scripts/deploy as a user runs it, in the stack's environment and `variables`."""
+    env = {**stack.stack.env, **({"GREETER_VERSION": version} if version else {}), **variables}
     return subprocess.run(
         [str(ROOT / "scripts/deploy"), *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -96,9 +106,7 @@ def test_before_any_deploy_a_rollback_says_there_is_nothing_to_roll_back(product
 
 
 def test_deploy_names_what_it_needs_and_what_it_takes(production):
-    env = {**production.stack.env, "COMPOSE_PROJECT_NAME": "greeter-redeploy-none"}
-    alone = subprocess.run([str(ROOT / "scripts/deploy")], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    alone = deploy(production, COMPOSE_PROJECT_NAME="greeter-redeploy-none")
     assert alone.returncode == 1
     assert "web is not running in project greeter-redeploy-none" in alone.stderr
     wrong = deploy(production, "--roll-back")
@@ -159,7 +167,3 @@ def test_a_crash_fails_only_the_requests_greeter_was_serving(production):
         # In flight at the kill (its workers die a moment after PID 1): none
         # sent later failed.
         assert all(at < load.change_ended + 1.0 for at, _ in load.failures), load.failures
-
-
-def inspect(container, template):
-    return run(["docker", "inspect", "--format", template, container]).stdout.strip()
