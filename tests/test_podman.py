@@ -98,8 +98,9 @@ print(json.dumps(answers))
 
 
 class Podman:
-    def __init__(self, container):
+    def __init__(self, container, settings):
         self.container = container
+        self.settings = settings  # the rendered ConfigMap's
 
     def __call__(self, *args, check=True, stdin=None):
         command = ["docker", "exec", "-i", self.container, "podman", *args]
@@ -107,6 +108,9 @@ class Podman:
 
     def in_pod(self, *command, check=True):
         return self(*["exec", CONTAINER, *command], check=check)
+
+    def inspect(self, template):
+        return self("inspect", CONTAINER, "--format", template).stdout.strip()
 
     def browse(self, host):
         command = ["docker", "exec", "-i", self.container, "python3", "-", host]
@@ -125,8 +129,8 @@ def podman(stack, tmp_path_factory):
          "--mount", "type=volume,dst=/var/lib/containers",
          "-e", "PODMAN_IGNORE_CGROUPSV1_WARNING=1", image, "sleep", "infinity"])  # fmt: skip
     try:
-        podman = Podman(name)
-        manifest, pod_image, _ = pod_manifest()
+        manifest, pod_image, settings = pod_manifest()
+        podman = Podman(name, settings)
         save = subprocess.Popen(["docker", "save", "greeter:latest"], stdout=subprocess.PIPE)
         load = ["docker", "exec", "-i", name, "podman", "load", "-q"]
         subprocess.run(load, stdin=save.stdout, check=True, capture_output=True, timeout=300)
@@ -141,13 +145,8 @@ def podman(stack, tmp_path_factory):
         run(["docker", "rm", "-f", "-v", name], check=False)
 
 
-def inspect(podman, template):
-    return podman("inspect", CONTAINER, "--format", template).stdout.strip()
-
-
 def test_the_pod_serves_the_form_and_a_greeting(podman):
-    _, _, settings = pod_manifest()
-    answers = podman.browse(settings["DJANGO_ALLOWED_HOSTS"])
+    answers = podman.browse(podman.settings["DJANGO_ALLOWED_HOSTS"])
     assert answers == {"form": 200, "greeting": 200, "greeted": True}
 
 
@@ -158,12 +157,11 @@ def test_the_pod_runs_as_uid_10001_read_only_with_no_capabilities(podman):
         assert re.search(rf"^{capabilities}:\s+0+$", status, re.MULTILINE), capabilities
     written = podman.in_pod("touch", "/app/written", check=False)
     assert "Read-only file system" in written.stderr
-    assert inspect(podman, "{{.HostConfig.ReadonlyRootfs}}") == "true"
+    assert podman.inspect("{{.HostConfig.ReadonlyRootfs}}") == "true"
 
 
 def test_the_pod_has_the_configmaps_and_the_secrets_settings(podman):
-    _, _, settings = pod_manifest()
-    for name, value in settings.items():
+    for name, value in podman.settings.items():
         assert podman.in_pod("printenv", name).stdout.strip() == value
     # The base's host name, which the overlay's ConfigMap replaced, is refused.
     assert podman.browse("greeter.example.com")["form"] == 400
@@ -175,8 +173,8 @@ def test_the_pod_has_the_configmaps_and_the_secrets_settings(podman):
 
 
 def test_the_pod_has_the_memory_limit(podman):
-    assert inspect(podman, "{{.HostConfig.Memory}}") == MEMORY_LIMIT
-    container_id = inspect(podman, "{{.Id}}")
+    assert podman.inspect("{{.HostConfig.Memory}}") == MEMORY_LIMIT
+    container_id = podman.inspect("{{.Id}}")
     # What the kernel enforces: the container's cgroup, v1 or v2.
     limits = ["-name", "memory.max", "-o", "-name", "memory.limit_in_bytes"]
     find = ["find", "/sys/fs/cgroup", "-path", f"*{container_id}*", "(", *limits, ")"]
