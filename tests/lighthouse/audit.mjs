@@ -81,14 +81,13 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const rows = new Map();
-const scores = new Map();  // "step/category" → the score of each run
+const scores = new Map();  // page → {category: the score of each run}
 let failed = false;
 for (const [run, result] of results.entries()) {
   for (const step of result.steps) {
     const {lhr} = step;
-    const row = rows.get(step.name) || {page: step.name};
-    rows.set(step.name, row);
+    const page = scores.get(step.name) || {};
+    scores.set(step.name, page);
     for (const id of SCORED[lhr.gatherMode]) {
       const category = lhr.categories[id];
       const misses = category.auditRefs
@@ -108,9 +107,7 @@ for (const [run, result] of results.entries()) {
         }
         continue;
       }
-      const key = `${step.name}/${id}`;
-      scores.set(key, [...(scores.get(key) || []), score]);
-      row[id] = id === 'performance' ? median(scores.get(key)) : Math.min(...scores.get(key));
+      page[id] = [...(page[id] || []), score];
       if (score < BARS[id]) {
         const names = misses.map(({ref, audit}) => `${ref.id} (${audit.displayValue || audit.score})`);
         console.error(`run ${run + 1}, ${step.name}: ${id} ${score} < ${BARS[id]}: ${names.join(', ')}`);
@@ -118,18 +115,21 @@ for (const [run, result] of results.entries()) {
     }
   }
 }
-for (const row of rows.values()) {
-  for (const id of Object.keys(BARS)) {
-    if (row[id] !== undefined && row[id] < BARS[id]) failed = true;
+const rows = [...scores].map(([name, page]) => {
+  const row = {page: name};
+  for (const [id, runs] of Object.entries(page)) {
+    row[id] = id === 'performance' ? median(runs) : Math.min(...runs);
+    if (row[id] < BARS[id]) failed = true;
   }
-}
-fs.writeFileSync(path.join(artifacts, 'lighthouse.json'), JSON.stringify([...rows.values()], null, 2));
+  return row;
+});
+fs.writeFileSync(path.join(artifacts, 'lighthouse.json'), JSON.stringify(rows, null, 2));
 console.log('| page | performance | accessibility | best practices | SEO |');
 console.log('|---|---|---|---|---|');
-for (const r of rows.values()) {
+for (const r of rows) {
   console.log(`| ${r.page} | ${r.performance} | ${r.accessibility} | ${r['best-practices']} | ${r.seo} |`);
 }
-const runs = [...rows.keys()].filter((name) => scores.has(`${name}/performance`))
-  .map((name) => `${name} ${scores.get(`${name}/performance`).join(', ')}`);
+const runs = [...scores].filter(([, page]) => page.performance)
+  .map(([name, page]) => `${name} ${page.performance.join(', ')}`);
 console.log(`\nPerformance is the median of ${RUNS} runs: ${runs.join('; ')}.`);
 process.exit(failed ? 1 : 0);
