@@ -93,6 +93,18 @@ def inspect(container, template):
     return run(["docker", "inspect", "--format", template, container]).stdout.strip()
 
 
+def kill_main_process(container):
+    """SIGKILL to a container's PID 1, as a crash would: from the Docker host's
+    PID namespace (inside its own, PID 1 can't be sent SIGKILL, and `docker
+    kill` counts as a manual stop, which the restart policy honours). A
+    throw-away container of the same image sends it, so it needs no sudo and
+    works where the engine runs in a VM (Docker Desktop on macOS)."""
+    pid, image = inspect(container, "{{.State.Pid}}"), inspect(container, "{{.Image}}")
+    kill = "import os, sys; os.kill(int(sys.argv[1]), 9)"
+    command = ["docker", "run", "--rm", "--pid", "host", "--user", "0", "--entrypoint", "python"]
+    run([*command, image, "-c", kill, pid])
+
+
 @pytest.fixture(scope="session")
 def docker():
     if not shutil.which("docker"):

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bench.measure import wrk
-from tests.conftest import as_root, csrf_token, require, run, wait_until
+from tests.conftest import csrf_token, kill_main_process, require, run, wait_until
 from tests.load import BackgroundLoad, wrk_available
 
 pytestmark = pytest.mark.container
@@ -95,12 +95,9 @@ def test_a_killed_worker_is_replaced_within_a_second_under_load(stack):
 
 def test_killing_the_main_process_restarts_the_container_healthy_within_5_s(stack):
     container = stack.container_id()
-    host_pid = int(run(["docker", "inspect", "-f", "{{.State.Pid}}", container]).stdout)
     restarts = int(run(["docker", "inspect", "-f", "{{.RestartCount}}", container]).stdout)
     killed = time.monotonic()
-    # From the host: inside its own namespace, PID 1 can't be sent SIGKILL, and
-    # `docker kill` counts as a manual stop, which the restart policy honours.
-    run(as_root(["kill", "-9", str(host_pid)]))
+    kill_main_process(container)
     assert wait_until(
         lambda: (
             int(run(["docker", "inspect", "-f", "{{.RestartCount}}", container]).stdout) > restarts

@@ -14,9 +14,9 @@ from tests.conftest import (
     ROOT,
     HttpsStack,
     Stack,
-    as_root,
     caddy_on_loopback,
     inspect,
+    kill_main_process,
     run,
     wait_until,
 )
@@ -148,8 +148,7 @@ def test_a_second_rollback_undoes_the_first(production):
 
 
 def test_a_crash_fails_only_the_requests_greeter_was_serving(production):
-    """kill -9 of gunicorn, PID 1, from the host (no signal from inside the
-    container can kill it): Docker restarts the container and Caddy holds the
+    """kill -9 of gunicorn, PID 1: Docker restarts the container and Caddy holds the
     requests sent meanwhile. The requests Greeter was serving die with it, at
     most one per browser: a POST gets a 502 (Caddy never resends it: it may
     have been acted on), and so may a GET whose answer had begun; Caddy resends
@@ -158,8 +157,7 @@ def test_a_crash_fails_only_the_requests_greeter_was_serving(production):
         before = version(production)
         container = production.container_id("web")
         restarts = int(inspect(container, "{{.RestartCount}}"))
-        pid = inspect(container, "{{.State.Pid}}")
-        _, load = under_load(production, run, as_root(["kill", "-9", pid]))
+        _, load = under_load(production, kill_main_process, container)
         report("crash", before, version(production), load)
         assert int(inspect(container, "{{.RestartCount}}")) == restarts + 1
         assert version(production) == before
