@@ -8,6 +8,7 @@ import math
 import os
 import runpy
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,18 @@ def worker_count(requested: int, cpus: int, memory: int | None) -> tuple[int, st
     )
 
 
+def listen_address(port: int) -> str:
+    """Every address of both families: `[::]`, which on Linux also takes IPv4
+    (dual stack), so an IPv6-only cluster's pod answers too; `0.0.0.0` where the
+    kernel has no IPv6 at all (booted with ipv6.disable=1)."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::", 0))
+    except OSError:
+        return f"0.0.0.0:{port}"
+    return f"[::]:{port}"
+
+
 def shared_secret_key(over_https: bool) -> str | None:
     """Without a configured key, one made here, before the workers fork, so that
     all of them share it: what one signs, every other verifies. Over HTTPS the
@@ -110,7 +123,7 @@ def on_starting(server: Any) -> None:
 # default, a mistyped one stops the start with one line naming it
 # (project/environment.py) instead of a traceback from every worker that boots.
 try:
-    bind = f"0.0.0.0:{env.int('PORT', default=5000)}"
+    bind = listen_address(env.int("PORT", default=5000))
     worker_connections = env.int("GUNICORN_WORKER_CONNECTIONS", default=1000)
     loglevel = env.str("GUNICORN_LOG_LEVEL", default="info")
     requested_workers = env.int("WEB_CONCURRENCY", default=0)

@@ -141,8 +141,6 @@ def https_stack() -> Iterator[Target]:
         "GREETER_HTTP_PORT": str(free_port()),
         "GREETER_HTTPS_PORT": str(port),
         "DJANGO_SECRET_KEY": os.urandom(32).hex(),
-        # Its own network, beside the tests' HTTPS stack and a production one.
-        "GREETER_EDGE_SUBNET": "172.30.252.0/28",
     }
     files = [
         "-f",

@@ -41,12 +41,19 @@ if not SECRET_KEY:
         )
     SECRET_KEY = secrets.token_urlsafe(50)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Comma-separated; spaces around a name are dropped ("example.com, www.example.com").
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+]
 # Needed when the browser's origin differs from the Host Django sees (a proxy or
 # another published port): the cause of "CSRF verification failed: Origin checking failed".
-CSRF_TRUSTED_ORIGINS = env.list(
-    "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:5000", "http://127.0.0.1:5000"]
-)
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in env.list(
+        "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:5000", "http://127.0.0.1:5000"]
+    )
+]
 
 # No database, no sessions, no auth: the app keeps no state, so any replica can
 # answer any request and nothing needs migrating at start.
@@ -126,7 +133,9 @@ MEDIA_URL = "media/"
 # a team that accepts uploads raises them here or by variable
 # (docs/admin-and-database.md, "Uploads").
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+# Fields per request: Django's 1,000, since the admin's bulk actions send one
+# per row of a changelist page (100 by default) beside its own.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FILES", default=0)
 
 # --- Security headers, on every response -----------------------------------

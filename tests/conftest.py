@@ -66,11 +66,13 @@ def csrf_token(html):
     return found(CSRF_TOKEN, html).group(1)
 
 
-def stylesheet_url(base_url, timeout=10):
-    """The form page's stylesheet link: a hashed, cache-forever file name."""
+def stylesheet_url(base_url, timeout=10, *, unhashed=False):
+    """The form page's stylesheet link: a hashed, cache-forever file name (its
+    plain name with debug on, as in the dev stack)."""
     html = requests.get(f"{base_url}/", timeout=timeout).text
     href = found(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
-    assert re.fullmatch(r"/static/greeter/greeter\.[0-9a-f]{12}\.css", href), href
+    hashed = "" if unhashed else r"\.[0-9a-f]{12}"
+    assert re.fullmatch(rf"/static/greeter/greeter{hashed}\.css", href), href
     return f"{base_url}{href}"
 
 
@@ -153,6 +155,13 @@ class Stack:
     def container_id(self):
         return self.compose("ps", "-q", "web").stdout.strip()
 
+    def build_up_and_greet(self):
+        """`up --build` until healthy, then a visitor greeted through it."""
+        self.compose("up", "--build", "--detach", "--wait", "--wait-timeout", "60")
+        response = greet(self.url, "Ada")
+        assert response.status_code == 200
+        assert "Hello Ada, Welcome" in response.text
+
 
 @pytest.fixture(scope="session")
 def stack(docker):
@@ -224,26 +233,25 @@ class HttpsStack:
         assert wait_until(lambda: self.session().get(f"{self.url}/healthz", timeout=2).ok)
 
 
-def caddy_on_loopback(subnet):
+def caddy_on_loopback(bind="127.0.0.1"):
     """Where a production stack publishes Caddy in the tests: two free ports on
-    127.0.0.1, and an edge network of its own, so that stacks run side by side.
-    Returns (HTTP port, HTTPS port, the compose variables that say so)."""
+    a loopback address (127.0.0.1, or [::1]). Returns (HTTP port, HTTPS port,
+    the compose variables that say so)."""
     http_port, https_port = free_port(), free_port()
     return (
         http_port,
         https_port,
         {
-            "GREETER_HTTP_BIND": "127.0.0.1",
+            "GREETER_HTTP_BIND": bind,
             "GREETER_HTTP_PORT": str(http_port),
             "GREETER_HTTPS_PORT": str(https_port),
-            "GREETER_EDGE_SUBNET": subnet,
         },
     )
 
 
 @pytest.fixture(scope="session")
 def https_stack(stack, tmp_path_factory):
-    http_port, https_port, published = caddy_on_loopback("172.30.251.0/28")
+    http_port, https_port, published = caddy_on_loopback()
     env = {**os.environ, **published, "DJANGO_SECRET_KEY": "test-key-" + "h7j8k9" * 9}
     production = ROOT / "docker-compose.production.yml"
     inner = Stack(f"greeter-https-{os.getpid()}", 0, env, 0.0, (production,))
@@ -257,13 +265,14 @@ def https_stack(stack, tmp_path_factory):
 
 
 @contextmanager
-def running_container(image, *, env=None, prefix="greeter-test"):
-    """`docker run -d -p 127.0.0.1:<free port>:5000 IMAGE`, removed afterwards.
-    Yields (container name, base URL) once /healthz answers."""
+def running_container(image, *, env=None, prefix="greeter-test", docker_args=()):
+    """`docker run -d -p 127.0.0.1:<free port>:5000 [DOCKER_ARGS] IMAGE`, removed
+    afterwards. Yields (container name, base URL) once /healthz answers."""
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     port = free_port()
     env_args = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
-    run(["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", *env_args, image])
+    published = ["-p", f"127.0.0.1:{port}:5000"]
+    run(["docker", "run", "-d", "--name", name, *published, *env_args, *docker_args, image])
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok), "never answered"

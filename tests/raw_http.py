@@ -3,6 +3,7 @@ bytes given, where a normal client library would refuse or "fix" them."""
 
 import re
 import socket
+import ssl
 from dataclasses import dataclass
 
 
@@ -17,13 +18,13 @@ class RawResponse:
         return self.body.decode("utf-8", "replace")
 
 
-def raw_request(port, data, *, timeout=10, shutdown_write=False):
-    """Sends `data` to 127.0.0.1:port and reads one response.
+def raw_request(port, data, *, timeout=10, shutdown_write=False, host="127.0.0.1"):
+    """Sends `data` to host:port (127.0.0.1 unless given) and reads one response.
 
     The server may answer and close before it has read everything (a body
     that is too large): the send error is ignored and the answer read anyway.
     """
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+    with socket.create_connection((host, port), timeout=timeout) as sock:
         try:
             sock.sendall(data)
             if shutdown_write:
@@ -41,6 +42,21 @@ def raw_request(port, data, *, timeout=10, shutdown_write=False):
                     break
         except ConnectionResetError:
             pass
+    return parse(received)
+
+
+def tls_get(address, port, root, path="/", host="localhost"):
+    """GET `path` over TLS from address:port for `host` (its SNI and Host), the
+    certificate checked against `root` (Caddy's), whatever the name resolves to."""
+    context = ssl.create_default_context(cafile=str(root))
+    with (
+        socket.create_connection((address, port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        received = b""
+        while chunk := tls.recv(65536):
+            received += chunk
     return parse(received)
 
 

@@ -98,7 +98,7 @@ def admin_site(docker, tmp_path_factory):
         "services:\n  web:\n    image: greeter-admin-test:latest\n"
     )
     exports, commands = compose_commands()
-    http_port, https_port, published = caddy_on_loopback("172.30.248.0/28")
+    http_port, https_port, published = caddy_on_loopback()
     env = shell_env(
         COMPOSE_FILE=exports["COMPOSE_FILE"] + ":docker-compose.test-image.yml",
         COMPOSE_PROJECT_NAME=f"greeter-admin-{os.getpid()}",

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -14,12 +15,15 @@ from bench.measure import copy_working_tree
 from tests.conftest import (
     HttpsStack,
     Stack,
+    as_root,
     caddy_on_loopback,
     free_port,
     greet,
+    inspect,
     run,
     running_container,
 )
+from tests.raw_http import tls_get
 from tests.test_configuration_docs import variables_read
 
 pytestmark = pytest.mark.container
@@ -58,10 +62,7 @@ def test_cp_env_example_then_compose_up_serves_the_form(docker, tmp_path):
     stack = Stack(f"greeter-dotenv-{os.getpid()}", port, shell_env(GREETER_PORT=str(port)), 0.0,
                   folder=tmp_path)  # fmt: skip
     try:
-        stack.compose("up", "--build", "--detach", "--wait", "--wait-timeout", "60")
-        response = greet(stack.url, "Ada")
-        assert response.status_code == 200
-        assert "Hello Ada, Welcome" in response.text
+        stack.build_up_and_greet()
     finally:
         stack.compose("down", "--volumes", "--timeout", "5", check=False)
 
@@ -70,7 +71,7 @@ def test_cp_env_example_with_a_key_and_domain_runs_the_production_stack(docker, 
     fresh_clone_with_env(
         tmp_path, DJANGO_SECRET_KEY="dotenv-key-" + "q4w5e6" * 9, GREETER_DOMAIN="localhost"
     )
-    http_port, https_port, published = caddy_on_loopback("172.30.249.0/28")
+    http_port, https_port, published = caddy_on_loopback()
     env = shell_env(**published)
     production = tmp_path / "docker-compose.production.yml"
     inner = Stack(f"greeter-dotenv-https-{os.getpid()}", 0, env, 0.0, (production,), tmp_path)
@@ -83,6 +84,69 @@ def test_cp_env_example_with_a_key_and_domain_runs_the_production_stack(docker, 
         assert "Hello Ada, Welcome" in response.text
     finally:
         inner.compose("down", "--volumes", "--timeout", "5", check=False)
+
+
+@contextmanager
+def production_stack_from(folder, name, *more):
+    """The production stack of a folder prepared by fresh_clone_with_env, with
+    `more` compose files over it."""
+    http_port, https_port, published = caddy_on_loopback()
+    files = (folder / "docker-compose.production.yml", *(folder / file for file in more))
+    inner = Stack(f"{name}-{os.getpid()}", 0, shell_env(**published), 0.0, files, folder)
+    https = HttpsStack(inner, http_port, https_port, folder / "root.crt")
+    try:
+        inner.compose("up", "--build", "--detach", "--wait", "--wait-timeout", "60")
+        https.fetch_root()
+        yield https
+    finally:
+        inner.compose("down", "--volumes", "--timeout", "5", check=False)
+
+
+def test_dotenv_hosts_are_honoured_for_an_apex_and_a_www_name(docker, tmp_path):
+    fresh_clone_with_env(
+        tmp_path,
+        DJANGO_SECRET_KEY="dotenv-key-" + "z1x2c3" * 9,
+        GREETER_DOMAIN="localhost, www.localhost",
+        DJANGO_ALLOWED_HOSTS="localhost,www.localhost",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://localhost,https://www.localhost",
+    )
+    with production_stack_from(tmp_path, "greeter-two-names") as https:
+        for host in ("localhost", "www.localhost"):  # each with its own certificate
+            page = tls_get("127.0.0.1", https.https_port, https.root, host=host)
+            assert page.status == 200, host
+            assert "Hello! What is your name?" in page.text
+        refused = tls_get("127.0.0.1", https.https_port, https.root, host="localhost")
+        assert refused.status == 200
+        seen = (
+            "from django.conf import settings as s; print(s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS)"
+        )
+        shown = https.compose("exec", "-T", "web", "python", "manage.py", "shell", "-c", seen)
+        assert shown.stdout.strip().splitlines()[-1] == (
+            "['localhost', 'www.localhost'] ['https://localhost', 'https://www.localhost']"
+        )
+
+
+def test_the_key_as_a_compose_secret_runs_the_production_stack(docker, tmp_path):
+    """docs/deployment.md's steps: the key in secrets/django_secret_key, readable by
+    UID 10001, DJANGO_SECRET_KEY_FILE in .env, docker-compose.secret.yml added."""
+    fresh_clone_with_env(tmp_path, GREETER_DOMAIN="localhost")
+    key = tmp_path / "secrets/django_secret_key"
+    key.parent.mkdir()
+    key.write_text("secret-file-key-" + "p0o9i8" * 9 + "\n")
+    key.chmod(0o400)
+    run(as_root(["chown", "10001", str(key)]))
+    with (tmp_path / ".env").open("a") as dotenv:
+        dotenv.write("DJANGO_SECRET_KEY_FILE=/run/secrets/django_secret_key\n")
+    assert "DJANGO_SECRET_KEY=\n" in (tmp_path / ".env").read_text()  # no key in .env
+    secret = "docker-compose.secret.yml"
+    with production_stack_from(tmp_path, "greeter-secret-file", secret) as https:
+        response = greet(https.url, "Ada", https.session())
+        assert response.status_code == 200
+        web = https.container_id("web")
+        environment = inspect(web, "{{json .Config.Env}}")
+        assert "p0o9i8" not in environment
+        logs = https.compose("logs", "web").stdout
+        assert "DJANGO_SECRET_KEY is not set" not in logs
 
 
 def test_every_variable_the_image_reads_may_be_empty(stack):

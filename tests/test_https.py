@@ -15,8 +15,19 @@ import uuid
 
 import pytest
 
-from bench.measure import found
-from tests.conftest import ROOT, csrf_token, greet, inspect, post_form, run, wait_until
+from bench.measure import copy_working_tree, found
+from tests.conftest import (
+    ROOT,
+    HttpsStack,
+    Stack,
+    caddy_on_loopback,
+    csrf_token,
+    greet,
+    inspect,
+    post_form,
+    run,
+    wait_until,
+)
 from tests.load import BackgroundLoad
 
 pytestmark = pytest.mark.container
@@ -106,7 +117,8 @@ def access_lines(https_stack, service, marker):
     return [line for line in logs.splitlines() if marker in line]
 
 
-def test_spoofed_forwarded_headers_change_nothing_and_the_log_shows_the_real_client(https_stack):
+def assert_spoofed_forwarded_headers_change_nothing(https_stack):
+    """Caddy replaces them; the real client is in its log alone."""
     marker = uuid.uuid4().hex
     response = https_stack.session().get(
         f"{https_stack.url}/?spoof={marker}",
@@ -129,6 +141,30 @@ def test_spoofed_forwarded_headers_change_nothing_and_the_log_shows_the_real_cli
     assert "203.0.113.7" not in greeter_line
     # The client's address is in Caddy's log alone; Greeter's shows Caddy's.
     assert not greeter_line.startswith(request["client_ip"] + " ")
+
+
+def test_spoofed_forwarded_headers_change_nothing_and_the_log_shows_the_real_client(https_stack):
+    assert_spoofed_forwarded_headers_change_nothing(https_stack)
+
+
+def test_a_second_production_stack_runs_beside_the_first_with_the_same_proxy_trust(
+    https_stack, tmp_path
+):
+    """Staging beside production, or a second site from the template: another
+    folder, other ports, its own network (no fixed subnet to overlap)."""
+    copy_working_tree(tmp_path)
+    http_port, https_port, published = caddy_on_loopback()
+    files = (tmp_path / "docker-compose.production.yml",)
+    env = {**https_stack.stack.env, **published}
+    inner = Stack(f"greeter-second-{https_port}", 0, env, 0.0, files, tmp_path)
+    second = HttpsStack(inner, http_port, https_port, tmp_path / "root.crt")
+    try:
+        second.start()
+        for each in (https_stack, second):
+            assert_spoofed_forwarded_headers_change_nothing(each)
+            assert greet(each.url, "Ada", each.session()).status_code == 200
+    finally:
+        inner.compose("down", "--volumes", "--timeout", "5", check=False)
 
 
 def test_deploy_check_is_clean_inside_the_running_container(https_stack):

@@ -4,6 +4,7 @@ server defaults."""
 import os
 import re
 import runpy
+import socket
 import warnings
 
 import pytest
@@ -184,7 +185,7 @@ def test_empty_variables_mean_gunicorns_defaults(monkeypatch):
     empty = {name: "" for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS",
                                    "GUNICORN_LOG_LEVEL", "DJANGO_BEHIND_HTTPS_PROXY")}  # fmt: skip
     conf = load_conf(monkeypatch, **empty)
-    assert conf["bind"] == "0.0.0.0:5000"
+    assert conf["bind"] == "[::]:5000"
     assert conf["workers"] >= 2
     assert conf["worker_connections"] == 1000
     assert conf["loglevel"] == "info"
@@ -226,9 +227,20 @@ def test_default_workers_are_never_fewer_than_two(monkeypatch):
     assert load_conf(monkeypatch)["workers"] >= 2
 
 
-def test_binds_port_5000_on_all_interfaces_unless_port_is_set(monkeypatch):
+def test_binds_port_5000_on_both_families_unless_port_is_set(monkeypatch):
+    assert load_conf(monkeypatch)["bind"] == "[::]:5000"
+    assert load_conf(monkeypatch, PORT="8080")["bind"] == "[::]:8080"
+
+
+def test_a_kernel_without_ipv6_gets_every_ipv4_address(monkeypatch):
+    def no_ipv6(family=socket.AF_INET, *args):
+        if family == socket.AF_INET6:
+            raise OSError(97, "Address family not supported by protocol")
+        return real_socket(family, *args)
+
+    real_socket = socket.socket
+    monkeypatch.setattr("socket.socket", no_ipv6)
     assert load_conf(monkeypatch)["bind"] == "0.0.0.0:5000"
-    assert load_conf(monkeypatch, PORT="8080")["bind"] == "0.0.0.0:8080"
 
 
 def test_server_settings_fit_a_read_only_container(monkeypatch):
