@@ -9,7 +9,8 @@ import subprocess
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, run, wait_until
+from tests.conftest import ROOT, Stack, free_port, run, stylesheet_url, wait_until
+from tests.test_documented_paths import fresh_clone_with_env, shell_env
 
 pytestmark = pytest.mark.container
 
@@ -58,3 +59,23 @@ def test_watch_syncs_templates_and_restarts_on_python_changes(watched_copy):
     assert wait_until(
         lambda: requests.get(f"{url}/healthz", timeout=2).json()["version"] == "edited-python", 60
     )
+
+
+def test_the_dev_stack_from_env_example_serves_pages_and_css(docker, tmp_path):
+    """README's `cp .env.example .env`, then the dev stack: debug stays on (the
+    dev stage has no static manifest), so pages and the stylesheet answer."""
+    fresh_clone_with_env(tmp_path)
+    port = free_port()
+    env = shell_env(GREETER_PORT=str(port))
+    dev = Stack(f"greeter-dev-dotenv-{port}", port, env, 0.0,
+                (tmp_path / "docker-compose.dev.yml",), tmp_path)  # fmt: skip
+    try:
+        dev.compose("up", "--build", "--detach", "--wait", "--wait-timeout", "120")
+        page = requests.get(f"{dev.url}/", timeout=10)
+        assert page.status_code == 200
+        assert HEADING in page.text
+        stylesheet = requests.get(stylesheet_url(dev.url, unhashed=True), timeout=10)
+        assert stylesheet.status_code == 200
+        assert stylesheet.headers["Content-Type"].startswith("text/css")
+    finally:
+        dev.compose("down", "--timeout", "5", check=False)
