@@ -1,5 +1,6 @@
-# Greeter's image. `docker build -t mlops-docker-demo .` builds the last stage,
-# `runtime`; docker-compose.dev.yml builds `dev` for `docker compose watch`.
+# Greeter's image. `docker build -t mlops-docker-demo .` (the course's name) and
+# `docker compose build` (greeter:latest) build the last stage, `runtime`;
+# docker-compose.dev.yml builds `dev` (greeter:dev) for `docker compose watch`.
 
 # The base: PYTHON_IMAGE, by default the official slim image below (Debian,
 # glibc, so wheels install without a compiler, and a supported Python, unlike

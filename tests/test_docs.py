@@ -29,6 +29,14 @@ def test_the_readme_is_at_most_150_lines():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 150
 
 
+def test_the_readme_names_the_docker_versions_the_compose_files_need():
+    """Engine 25 for the health check's start_interval, Compose 2.24 for !reset."""
+    readme = (ROOT / "README.md").read_text()
+    assert "Docker Engine 25 or newer with Compose v2.24 or newer" in readme
+    assert "start_interval:" in (ROOT / "docker-compose.yml").read_text()
+    assert "!reset" in (ROOT / "docker-compose.production.yml").read_text()
+
+
 def broken_links(document, root=ROOT):
     """The relative links of a document that name no file, or no heading of it."""
     broken = []

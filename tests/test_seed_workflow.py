@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from bench.measure import base_image_build_args
+from bench.measure import base_image_build_args, found
 from tests.conftest import ROOT, greet, run, running_container, wait_until
 
 pytestmark = pytest.mark.container
@@ -65,3 +65,20 @@ def test_ctrl_c_ends_it_in_under_two_seconds(seed_container):
     name, _ = seed_container
     run(["docker", "kill", "--signal", "INT", name])
     assert exits_within(name, 2)
+
+
+def documented_curl_client():
+    """The two curl lines of docs/docker-workflow.md, "A client other than a browser"."""
+    text = (ROOT / "docs/docker-workflow.md").read_text()
+    section = text[text.index("## A client other than a browser") :]
+    return found(r"(?s)```bash\n(.*?)```", section).group(1)
+
+
+def test_the_documented_curl_client_is_greeted(seed_container, tmp_path):
+    _, url = seed_container
+    bare = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-d", "username=Bob",
+                f"{url}/greet"]).stdout  # fmt: skip
+    assert bare == "403"  # the seed's own client
+    script = documented_curl_client().replace("http://localhost:5000", url)
+    greeted = run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path).stdout
+    assert "Hello Bob, Welcome to this app for Docker Demonstration." in greeted
