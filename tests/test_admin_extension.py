@@ -16,7 +16,15 @@ import pytest
 import yaml
 
 from tests.browser import Visit, chromium_available, home_trusting, launch
-from tests.conftest import HttpsStack, Stack, caddy_on_loopback, post_form, require, run
+from tests.conftest import (
+    HttpsStack,
+    Stack,
+    caddy_on_loopback,
+    csrf_token,
+    post_form,
+    require,
+    run,
+)
 from tests.test_documented_paths import fresh_clone_with_env, shell_env
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs/admin-and-database.md"
@@ -172,3 +180,29 @@ def test_an_admin_logs_in_adds_a_user_and_sees_the_list(admin_site, tmp_path):
         browser.close()
     assert console == [], "console errors or CSP violations"
     assert dialogs == []
+
+
+@pytest.mark.container
+def test_a_bulk_action_runs_on_a_full_changelist_page(admin_site):
+    """100 rows (the admin's list_per_page) selected and deleted: over 100 fields
+    in one request, which a limit of 100 fields refused with a 400."""
+    users = "from django.contrib.auth.models import User; "
+    users += "User.objects.bulk_create(User(username=f'bulk{n}') for n in range(100))"
+    admin_site.compose("exec", "-T", "web", "python", "manage.py", "shell", "-c", users)
+    session, url = admin_site.session(), admin_site.url
+    login = session.get(f"{url}/admin/login/", timeout=10)
+    credentials = {"username": "admin", "password": PASSWORD, "next": "/admin/"}
+    credentials["csrfmiddlewaretoken"] = csrf_token(login.text)
+    assert "Site administration" in post_form(session, url, "/admin/login/", credentials).text
+    listed = session.get(f"{url}/admin/auth/user/?q=bulk", timeout=10)
+    rows = re.findall(r'name="_selected_action" value="(\d+)"', listed.text)
+    assert len(rows) == 100
+    action = {"action": "delete_selected", "index": "0", "_selected_action": rows}
+    action["csrfmiddlewaretoken"] = csrf_token(listed.text)
+    confirm = post_form(session, url, "/admin/auth/user/?q=bulk", action)
+    assert confirm.status_code == 200
+    assert "Are you sure" in confirm.text
+    action.update(post="yes", csrfmiddlewaretoken=csrf_token(confirm.text))
+    done = post_form(session, url, "/admin/auth/user/?q=bulk", action)
+    assert done.status_code == 200
+    assert "Successfully deleted 100 users" in done.text
