@@ -69,8 +69,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3003
 RUN --mount=type=bind,source=greeter/locale,target=/tmp/locale \
     cd "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
-    && rm -rf gevent/tests greenlet/tests zope/interface/tests zope/interface/common/tests \
-        csp/tests django/contrib/admin/static \
+    && rm -rf csp/tests django/contrib/admin/static \
     && find django -name "*.po" -delete \
     && offered=" en $(find /tmp/locale -mindepth 1 -maxdepth 1 -printf '%f ')" \
     && find django -type d -name LC_MESSAGES | while read -r messages; do \

@@ -21,7 +21,7 @@ def together(url):
 def test_a_value_signed_in_one_worker_verifies_in_every_other(gunicorn):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SECRET_KEY")}
     app = "greeter.tests.signing_wsgi:application"
-    url, _ = gunicorn(f"-k sync -w {WORKERS}", app, env=env)
+    url, _ = gunicorn(f"-k sync --threads 1 -w {WORKERS}", app, env=env)
     signed = together(url)  # worker → what it signed
     assert len(signed) == WORKERS
     for signer, signature in signed.items():
