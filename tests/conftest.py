@@ -133,9 +133,11 @@ class Stack:
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def compose_files(self):
+        return [self.folder / "docker-compose.yml", *self.overrides]
+
     def compose_command(self):
-        files = ["-f", str(self.folder / "docker-compose.yml")]
-        files += [arg for path in self.overrides for arg in ("-f", str(path))]
+        files = [arg for path in self.compose_files() for arg in ("-f", str(path))]
         return ["docker", "compose", "-p", self.project, *files]
 
     def compose(self, *args, check=True, timeout=600):
@@ -262,6 +264,38 @@ def https_stack(stack, tmp_path_factory):
         yield https
     finally:
         inner.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
+
+
+REGISTRY = "127.0.0.1:5001"  # the registry's default port, 5000, is Greeter's
+REGISTRY_CONFIG = """\
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: {root}
+http:
+  addr: {address}
+"""
+
+
+@pytest.fixture(scope="session")
+def registry(docker, tmp_path_factory):
+    """Debian's docker-registry (CNCF distribution) with its own config."""
+    binary = shutil.which("docker-registry")
+    if not binary:
+        require("docker-registry", "apt-get install docker-registry")
+    home = tmp_path_factory.mktemp("registry")
+    config = home / "config.yml"
+    config.write_text(REGISTRY_CONFIG.format(root=home / "data", address=REGISTRY))
+    server = subprocess.Popen(
+        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        up = wait_until(lambda: requests.get(f"http://{REGISTRY}/v2/", timeout=2).ok, timeout=30)
+        assert up, f"the registry did not answer on {REGISTRY} (is the port taken?)"
+        yield REGISTRY
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @contextmanager

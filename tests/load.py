@@ -72,14 +72,23 @@ class BackgroundLoad:
         return None if status == 200 else f"HTTP {status}"
 
     def _get_status(self):
+        return self._answered(
+            lambda: requests.get(self.url, timeout=5, verify=self.verify).status_code
+        )
+
+    def _answered(self, send):
+        """send(), and once more if its connection closed before any answer came
+        and retry_unanswered says so (counted in result.retried)."""
         try:
-            return requests.get(self.url, timeout=5, verify=self.verify).status_code
+            return send()
         except requests.ConnectionError as error:
-            if not (self.retry_unanswered and "without response" in str(error)):
+            # The plain and the TLS form of a connection closed before any answer.
+            unanswered = ("without response", "UNEXPECTED_EOF_WHILE_READING")
+            if not (self.retry_unanswered and any(text in str(error) for text in unanswered)):
                 raise
             with self._lock:
                 self.result.retried += 1
-            return requests.get(self.url, timeout=5, verify=self.verify).status_code
+            return send()
 
     def __enter__(self):
         self.started = time.monotonic()
@@ -98,12 +107,14 @@ class GreetingLoad(BackgroundLoad):
     """`clients` browsers, each on its own kept-alive session: load the form at
     `url`, post a greeting with its token, and again, until stopped. Certificates
     are checked against `root` alone. `timeout` is long: a proxy may hold a
-    request for a while rather than fail it."""
+    request for a while rather than fail it. A request whose kept-alive
+    connection was closed before any answer (a Caddy reload closes idle ones) is
+    sent again, as Chromium does for any method on a reused connection."""
 
     CLIENTS = 4
 
     def __init__(self, url, root, clients=CLIENTS, limit=120, timeout=60):
-        super().__init__(url, clients, limit)
+        super().__init__(url, clients, limit, retry_unanswered=True)
         self.root, self.timeout = root, timeout
 
     def _run(self):
@@ -112,14 +123,16 @@ class GreetingLoad(BackgroundLoad):
         token: list[str] = []
 
         def form():
-            response = session.get(f"{base}/", timeout=self.timeout)
+            response = self._answered(lambda: session.get(f"{base}/", timeout=self.timeout))
             token[:] = re.findall(CSRF_TOKEN, response.text)
             served = response.status_code == 200 and token
             return None if served else f"GET / {response.status_code}"
 
         def greeting():
             data = {"username": "Ada", "csrfmiddlewaretoken": token[0]}
-            response = post_form(session, base, "/greet", data, timeout=self.timeout)
+            response = self._answered(
+                lambda: post_form(session, base, "/greet", data, timeout=self.timeout)
+            )
             greeted = response.status_code == 200 and "Hello Ada" in response.text
             return None if greeted else f"POST /greet {response.status_code}"
 

@@ -3,49 +3,17 @@ local copy, pull, run the pulled image, greet through it. And statelessness:
 any replica answers a form another replica served."""
 
 import json
-import shutil
-import subprocess
 import time
 
 import pytest
 import requests
 
 from bench.measure import base_image_build_args
-from tests.conftest import ROOT, csrf_token, greet, require, run, running_container, wait_until
+from tests.conftest import ROOT, csrf_token, greet, run, running_container
 
 pytestmark = pytest.mark.container
 
-REGISTRY = "127.0.0.1:5001"  # the registry's default port, 5000, is Greeter's
 VERSION = "1.0.0"
-REGISTRY_CONFIG = """\
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: {root}
-http:
-  addr: {address}
-"""
-
-
-@pytest.fixture(scope="module")
-def registry(docker, tmp_path_factory):
-    """Debian's docker-registry (CNCF distribution) with its own config."""
-    binary = shutil.which("docker-registry")
-    if not binary:
-        require("docker-registry", "apt-get install docker-registry")
-    home = tmp_path_factory.mktemp("registry")
-    config = home / "config.yml"
-    config.write_text(REGISTRY_CONFIG.format(root=home / "data", address=REGISTRY))
-    server = subprocess.Popen(
-        [binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        up = wait_until(lambda: requests.get(f"http://{REGISTRY}/v2/", timeout=2).ok, timeout=30)
-        assert up, f"the registry did not answer on {REGISTRY} (is the port taken?)"
-        yield REGISTRY
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def git_revision():
