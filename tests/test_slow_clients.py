@@ -1,9 +1,11 @@
-"""Slowloris: 500 connections that trickle their request headers, never
-finishing them (300 over TLS through Caddy, in the production stack). A normal
-visitor must still be served within a second, and once the slow clients leave,
+"""Slowloris: connections that trickle their requests, never finishing them.
+Through Caddy (the production stack) 1,000 over TLS, headers and bodies; on the
+plain port, what gunicorn's threads hold (docs/security.md). A normal visitor
+must still be served within a second, and once the slow clients leave,
 throughput is back to normal."""
 
 import asyncio
+import resource
 import ssl
 import threading
 import time
@@ -15,26 +17,33 @@ from tests.load import measure
 
 pytestmark = pytest.mark.container
 
-SLOW_CLIENTS = 500
 TRICKLE_EVERY = 2.0  # seconds between header lines
 HOLD_FOR = 25.0  # seconds the slow clients stay, at most
 
 
-async def slow_client(port, stop, tls=None):
+async def slow_client(port, stop, tls=None, body=False):
+    """One client that trickles its request: a header line every TRICKLE_EVERY
+    seconds, or (`body`) whole headers, then a form body a byte at a time."""
     try:
         _, writer = await asyncio.open_connection(
             "127.0.0.1", port, ssl=tls, server_hostname="localhost" if tls else None
         )
     except OSError:
         return False
+    host = "localhost" if tls else f"127.0.0.1:{port}"
     try:
-        writer.write(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode())
+        if body:
+            writer.write(f"POST /greet HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+                         "application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+                         "username=".encode())  # fmt: skip
+        else:
+            writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode())
         await writer.drain()
         line = 0
         while not stop.is_set():
             await asyncio.sleep(TRICKLE_EVERY)
             line += 1
-            writer.write(f"X-Slow-{line}: still typing\r\n".encode())
+            writer.write(b"a" if body else f"X-Slow-{line}: still typing\r\n".encode())
             await writer.drain()
         return True
     except OSError:
@@ -45,10 +54,10 @@ async def slow_client(port, stop, tls=None):
 
 class Slowloris:
     """The slow clients, on their own event loop in a thread, bounded in
-    count (SLOW_CLIENTS) and time (HOLD_FOR)."""
+    count (`clients`) and time (HOLD_FOR)."""
 
-    def __init__(self, port, clients=SLOW_CLIENTS, tls=None):
-        self.port, self.clients, self.tls = port, clients, tls
+    def __init__(self, port, clients, tls=None, bodies=0):
+        self.port, self.clients, self.tls, self.bodies = port, clients, tls, bodies
         self.connected = 0
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
         self._ready = threading.Event()
@@ -57,10 +66,10 @@ class Slowloris:
     async def _main(self):
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         tasks = [
-            asyncio.create_task(slow_client(self.port, self._stop, self.tls))
-            for _ in range(self.clients)
+            asyncio.create_task(slow_client(self.port, self._stop, self.tls, n < self.bodies))
+            for n in range(self.clients)
         ]
-        await asyncio.sleep(1)  # let the connections open
+        await asyncio.sleep(3)  # let the connections open (TLS handshakes take longer)
         self.connected = sum(1 for t in tasks if not t.done())
         self._ready.set()
         try:
@@ -81,14 +90,26 @@ class Slowloris:
         self._thread.join(timeout=30)
 
 
-def test_normal_visitors_are_served_while_500_clients_trickle_headers(stack):
-    served_while_slow_clients_trickle(f"{stack.url}/", Slowloris(stack.port), verify=True)
+def test_on_the_plain_port_visitors_are_served_while_3_clients_trickle_headers(stack):
+    """gunicorn's threads read a request whole: a client that trickles holds a
+    thread. Fewer than one worker's 4 are held without a visitor waiting (7
+    already keep visitors waiting seconds: docs/security.md); the stack to
+    expose is the production one, whose Caddy holds them."""
+    served_while_slow_clients_trickle(f"{stack.url}/", Slowloris(stack.port, clients=3), True)
 
 
-def test_through_caddy_visitors_are_served_while_300_tls_clients_trickle(https_stack):
+def test_through_caddy_visitors_are_served_while_1000_tls_clients_trickle(https_stack):
+    """The stack to expose: Caddy reads every request, headers and form body,
+    before Greeter's threads see it. Half trickle headers, half a form body;
+    each normal visitor is served within a second."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
     tls = ssl.create_default_context(cafile=str(https_stack.root))
-    slowloris = Slowloris(https_stack.https_port, clients=300, tls=tls)
-    served_while_slow_clients_trickle(f"{https_stack.url}/", slowloris, str(https_stack.root))
+    slowloris = Slowloris(https_stack.https_port, clients=1000, tls=tls, bodies=500)
+    latencies = served_while_slow_clients_trickle(
+        f"{https_stack.url}/", slowloris, str(https_stack.root)
+    )
+    assert max(latencies) <= 1.0
 
 
 def served_while_slow_clients_trickle(url, slowloris, verify):
@@ -117,3 +138,4 @@ def served_while_slow_clients_trickle(url, slowloris, verify):
     assert p99 <= 1.0
     assert not during.failures
     assert after.rate >= 0.7 * before.rate
+    return latencies
