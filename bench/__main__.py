@@ -1,12 +1,14 @@
 """Greeter's benchmark: Greeter and three ceilings side by side, and optionally
-the seed's Flask app and an earlier commit of Greeter.
+plain Django, the seed's Flask app and an earlier commit of Greeter.
 
     .venv/bin/python -m bench            # the full run (about 25 minutes)
     .venv/bin/python -m bench --short    # a quick run that proves it works (CI)
-    .venv/bin/python -m bench --seed DIR --baseline REV   # the optional rows too
+    .venv/bin/python -m bench --seed DIR --django-plain DIR --baseline REV   # the optional rows
 
---seed (or BENCH_SEED_DIR) names a folder with the seed app's Dockerfile: it is
-built and measured beside Greeter. --baseline (or BENCH_BASELINE) names a commit
+--seed (or BENCH_SEED_DIR) names a folder with the seed app's Dockerfile, and
+--django-plain (or BENCH_DJANGO_PLAIN_DIR) one with plain Django's (startproject,
+a Form, gunicorn sync workers, whitenoise): each is built and measured beside
+Greeter. --baseline (or BENCH_BASELINE) names a commit
 of this repository: its CPU per request is measured beside today's. Without
 them those rows are left out, with a one-line note.
 
@@ -14,7 +16,7 @@ Every target is published on 127.0.0.1 and loaded through Docker's published
 port with wrk; the targets are measured in turn (A B C, A B C, …) so that a
 noisy machine hurts them all alike. The ceilings serve bench/ceiling.py from
 Greeter's image: with Greeter's gunicorn.conf.py, and under bare gunicorn with
-sync and with gevent workers. Django's CPU per request is measured in process
+sync and with gthread workers. Django's CPU per request is measured in process
 for today's code and the baseline commit (bench/inprocess.py), and
 `docker run` → first 200 for Greeter and the seed peer, in turn too. Prints
 markdown tables and writes artifacts/bench/results.json, results.md and chart.png.
@@ -51,7 +53,8 @@ def throughput(
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (target, case) → [wrk result, …]
     for round_number in range(rounds):
         for target in all_targets:
-            cookie, token = csrf_pair(target.url) if target.name == "greeter" else ("x", "y")
+            forms = ("greeter", "django plain")  # the targets whose POST needs a CSRF pair
+            cookie, token = csrf_pair(target.url) if target.name in forms else ("x", "y")
             env = {**os.environ, "CSRF_COOKIE": cookie, "CSRF_TOKEN": token}
             for case, path, script, connections, static in CASES:
                 if (static and not target.has_static) or (
@@ -87,6 +90,11 @@ def main() -> None:
         "--seed", default=os.environ.get("BENCH_SEED_DIR"), help="the seed app's folder"
     )
     parser.add_argument(
+        "--django-plain",
+        default=os.environ.get("BENCH_DJANGO_PLAIN_DIR"),
+        help="plain Django's folder",
+    )
+    parser.add_argument(
         "--baseline", default=os.environ.get("BENCH_BASELINE"), help="a commit to compare"
     )
     options = parser.parse_args()
@@ -97,6 +105,7 @@ def main() -> None:
         "seconds": seconds,
     }
     for what, given, flag in (("seed peer", options.seed, "--seed DIR"),
+                              ("plain Django", options.django_plain, "--django-plain DIR"),
                               ("baseline", options.baseline, "--baseline REV")):  # fmt: skip
         if not given:
             print(f"bench: no {what} given ({flag}): its rows are left out")
@@ -109,11 +118,13 @@ def main() -> None:
         ceilings = [
             stack.enter_context(targets.ceiling()),
             stack.enter_context(targets.bare_ceiling("sync", workers)),
-            stack.enter_context(targets.bare_ceiling("gevent", workers)),
+            stack.enter_context(targets.bare_ceiling("gthread", workers)),
         ]
         seeds = [stack.enter_context(targets.seed_peer(options.seed))] if options.seed else []
+        plain = options.django_plain
+        peers = [stack.enter_context(targets.django_plain(plain))] if plain else []
         https = stack.enter_context(targets.https_stack())
-        all_targets = [greeter.target(), https, *ceilings, *seeds]
+        all_targets = [greeter.target(), https, *ceilings, *peers, *seeds]
         results["throughput"] = throughput(all_targets, rounds, seconds)
         repeats = 1 if options.short else 3
         images = ["greeter:latest", *(seed.image for seed in seeds)]

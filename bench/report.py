@@ -12,8 +12,9 @@ import matplotlib.pyplot as plt
 from bench.measure import ROOT
 
 OUT = ROOT / "artifacts" / "bench"
-CEILINGS = ("ceiling", "bare sync", "bare gevent")
-TARGETS = ("greeter", "greeter https", *CEILINGS, "seed peer")
+CEILINGS = ("ceiling", "bare sync", "bare gthread")
+TARGETS = ("greeter", "greeter https", *CEILINGS, "django plain", "seed peer")
+PLAIN_CASES = ("GET / @16", "GET / @64", "POST /greet @16", "POST /greet @64")
 
 
 Results = dict[str, Any]  # as bench/__main__.py gathers them
@@ -34,6 +35,34 @@ def ratios(throughput: Throughput, case: str) -> tuple[float | None, float | Non
         mine / ceiling if mine and ceiling else None,
         mine / seed if mine and seed else None,
     )
+
+
+def plain_ratio(throughput: Throughput, case: str) -> float | None:
+    """Greeter's rate ÷ plain Django's (None where plain Django was not measured)."""
+    mine = throughput.get(("greeter", case), {}).get("rate")
+    plain = throughput.get(("django plain", case), {}).get("rate")
+    return mine / plain if mine and plain else None
+
+
+def plain_django_table(throughput: Throughput) -> list[str]:
+    """Greeter against plain Django: the ratio and the p99 of each, side by side."""
+    if not any(("django plain", case) in throughput for case in PLAIN_CASES):
+        return ["", "(no plain Django given: --django-plain DIR measures it beside Greeter)"]
+    lines = [
+        "",
+        "| Greeter ÷ plain Django | measured | target | p99 Greeter / plain |",
+        "|---|---|---|---|",
+    ]
+    for case in PLAIN_CASES:
+        if ("django plain", case) not in throughput:
+            continue
+        target = "≥ 1.2×" if case.startswith("GET") else "≥ 1.0×"
+        p99 = f"{throughput[('greeter', case)]['p99_ms']:.1f} / "
+        p99 += f"{throughput[('django plain', case)]['p99_ms']:.1f} ms"
+        if case.endswith("@64"):
+            p99 += " (target: Greeter's no worse)"
+        lines.append(f"| `{case}` | {fmt(plain_ratio(throughput, case), '×')} | {target} | {p99} |")
+    return lines
 
 
 def throughput_table(results: Results) -> list[str]:
@@ -136,6 +165,7 @@ def figures_table(results: Results) -> list[str]:
 def table(results: Results) -> str:
     return "\n".join(
         throughput_table(results)
+        + plain_django_table(results["throughput"])
         + in_process_table(results)
         + targets_table(results)
         + figures_table(results)
@@ -150,14 +180,14 @@ def chart(results: Results, path: Path) -> None:
     throughput = results["throughput"]
     cases = sorted({case for _, case in throughput})
     figure, axes = plt.subplots(figsize=(10, 5))
-    width = 0.14
+    width = 0.12
     for index, target in enumerate(TARGETS):
         rates = [throughput.get((target, case), {}).get("rate", 0) for case in cases]
-        positions = [i + (index - 2.5) * width for i in range(len(cases))]
+        positions = [i + (index - 3) * width for i in range(len(cases))]
         axes.bar(positions, rates, width, label=target)
     axes.set_xticks(range(len(cases)), cases, rotation=15)
     axes.set_ylabel("requests per second (median)")
-    axes.set_title("Greeter (and through Caddy), the ceilings and the seed peer")
+    axes.set_title("Greeter (and through Caddy), the ceilings, plain Django and the seed peer")
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)

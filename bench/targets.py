@@ -1,4 +1,4 @@
-"""The three servers the benchmark compares, each published on 127.0.0.1."""
+"""The servers the benchmark compares, each published on 127.0.0.1."""
 
 import os
 import socket
@@ -107,6 +107,8 @@ def bare_ceiling(worker_class: str, workers: int) -> Iterator[Target]:
     name = f"greeter-bench-ceiling-{worker_class}"
     command = ["gunicorn", "-k", worker_class, "-w", str(workers), "-b", "0.0.0.0:5000"]
     command += ["--no-control-socket", "ceiling:application"]
+    if worker_class == "gthread":
+        command += ["--threads", "4"]  # Greeter's
     options = [*HARDENING, *CEILING_MOUNT, "-w", "/bench"]
     with container(name, *options, image=["greeter:latest", *command]) as url:
         yield Target(f"bare {worker_class}", url, name, has_static=False)
@@ -127,6 +129,16 @@ def seed_peer(folder: str) -> Iterator[Target]:
         yield Target(
             "seed peer", url, "greeter-bench-seed", has_static=False, image="greeter-bench-seed"
         )
+
+
+@contextmanager
+def django_plain(folder: str) -> Iterator[Target]:
+    """Plain Django in `folder` (startproject, a Form, gunicorn's sync workers,
+    whitenoise), built and run as its Dockerfile says, with Greeter's memory limit."""
+    run(["docker", "build", "-q", "-t", "greeter-bench-django-plain", str(folder)], timeout=900)
+    name = "greeter-bench-django-plain"
+    with container(name, "--memory", "256m", image=[name]) as url:
+        yield Target("django plain", url, name, has_static=False, image=name)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """The benchmark runs end to end in its short mode (no targets asserted: speed
-belongs in the benchmark's printed figures, not in a timed test). The seed peer
-and the baseline commit are optional rows: measured when BENCH_SEED_DIR and
-BENCH_BASELINE name them (CI's stand-ins do), otherwise left out with a note."""
+belongs in the benchmark's printed figures, not in a timed test). Plain Django,
+the seed peer and the baseline commit are optional rows: measured when
+BENCH_DJANGO_PLAIN_DIR, BENCH_SEED_DIR and BENCH_BASELINE name them (CI's
+stand-ins do), otherwise left out with a note."""
 
 import json
 import os
@@ -26,8 +27,8 @@ def test_short_benchmark_prints_every_figure(docker):
         "HTTPS through Caddy ÷ plain HTTP direct",
         "| GET / @64 | ceiling |",
         "| GET / @16 | bare sync |",
-        "| GET / @64 | bare gevent |",
-        "| POST /greet @16 | bare gevent |",
+        "| GET / @64 | bare gthread |",
+        "| POST /greet @16 | bare gthread |",
         "| GET hashed CSS @16 | greeter |",
         "| GET / | ",  # in process, before and after
         "| POST /greet | ",
@@ -44,6 +45,9 @@ def test_short_benchmark_prints_every_figure(docker):
     ):
         assert figure in result.stdout
     seed, baseline = os.environ.get("BENCH_SEED_DIR"), os.environ.get("BENCH_BASELINE")
+    plain = os.environ.get("BENCH_DJANGO_PLAIN_DIR")
+    assert ("| `POST /greet @64` | " in result.stdout) == bool(plain)  # Greeter ÷ plain Django
+    assert ("no plain Django given" in result.stdout) == (not plain)
     assert ("| POST /greet @16 | seed peer |" in result.stdout) == bool(seed)
     assert ("no seed peer given" in result.stdout) == (not seed)
     assert ("| in process, CPU per request | baseline |" in result.stdout) == bool(baseline)

@@ -6,12 +6,13 @@ import pytest
 from bench import report
 
 
-def results(*, seed, baseline):
+def results(*, seed, baseline, plain=False):
     row = {"rate": 1000.0, "p50_ms": 1.0, "p99_ms": 5.0, "errors": 0}
+    optional = [*(["seed peer"] if seed else []), *(["django plain"] if plain else [])]
     throughput = {
         (target, case): row
-        for target in ("greeter", "greeter https", "ceiling", *(["seed peer"] if seed else []))
-        for case in ("GET / @16", "GET / @64", "POST /greet @16")
+        for target in ("greeter", "greeter https", "ceiling", *optional)
+        for case in ("GET / @16", "GET / @64", "POST /greet @16", "POST /greet @64")
     }
     in_process = {"today": {"GET /": 0.5, "POST /greet": 0.6}}
     if baseline:
@@ -44,3 +45,12 @@ def test_report_prints_with_or_without_the_optional_rows(seed, baseline):
     assert ("no baseline commit given" in text) == (not baseline)
     assert "| `GET /` @16 ÷ fastest ceiling | 1.00× | ≥ 0.18× |" in text
     assert "| HTTPS through Caddy ÷ plain HTTP direct, `GET /` @16 | 1.00×, p99 5.0 ms |" in text
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_report_gives_greeters_ratio_to_plain_django_when_measured(plain):
+    text = report.table(results(seed=False, baseline=False, plain=plain))
+    assert ("| `GET / @64` | 1.00× | ≥ 1.2× | 5.0 / 5.0 ms (target: Greeter's no worse) |" in text
+            ) == plain  # fmt: skip
+    assert ("| `POST /greet @16` | 1.00× | ≥ 1.0× | 5.0 / 5.0 ms |" in text) == plain
+    assert ("no plain Django given" in text) == (not plain)
