@@ -72,8 +72,12 @@ def main() -> None:
             )
             for number, (name, image, extra) in enumerate(all_variants)
         }
-        for _ in range(options.rounds):
-            for name, url in urls.items():
+        names = list(urls)
+        for round_number in range(options.rounds):
+            # Each round starts with another variant: none is always first or last.
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                url = urls[name]
                 cookie, token = csrf_pair(url)
                 env = {**os.environ, "CSRF_COOKIE": cookie, "CSRF_TOKEN": token}
                 for case, path, script, connections in CASES:
