@@ -67,6 +67,9 @@ DATABASES: dict[str, dict[str, object]] = {}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # PERMISSIONS_POLICY below, on every response Django makes (whitenoise's
+    # static files carry no page, so none need it).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, before anything slower
     # django-csp's own: its decorators (@csp_update, @csp_exempt …) and
     # request.csp_nonce work in every view a team adds.
@@ -158,6 +161,36 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
     }
 }
+# The browser features no page of Greeter's uses, denied to it and to anything
+# it could embed, so that an injected script or frame can't ask for them.
+# django-permissions-policy's own: a view loosens it with its
+# @permissions_policy_override decorator, a site by changing this setting
+# (docs/security.md).
+DENIED_FEATURES = [
+    "accelerometer",
+    "autoplay",
+    "bluetooth",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "web-share",
+    "xr-spatial-tracking",
+]
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in DENIED_FEATURES}
 # Django's defaults send the rest (tested in greeter/tests/test_headers.py):
 # X-Frame-Options DENY (frame-ancestors for older browsers), nosniff, and
 # same-origin Referrer-Policy and Cross-Origin-Opener-Policy.

@@ -29,6 +29,7 @@ from tests.conftest import (
     wait_until,
 )
 from tests.load import BackgroundLoad
+from tests.raw_http import raw_request
 
 pytestmark = pytest.mark.container
 
@@ -82,6 +83,38 @@ def test_http_answers_with_a_permanent_redirect_to_https(https_stack):
     )
     assert response.status_code == 308
     assert response.headers["Location"] == "https://localhost/greet?x=1"
+
+
+def test_http_redirects_the_sites_own_names_only(https_stack):
+    """A forged Host (or a bare IP) gets no redirect to itself: 421, nothing else."""
+    for host in ("evil.example", "127.0.0.1", "203.0.113.7"):
+        request = f"GET /x HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        refused = raw_request(https_stack.http_port, request)
+        assert refused.status == 421, host
+        assert "location" not in refused.headers, host
+    own = raw_request(https_stack.http_port, b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert own.status == 308
+    assert own.headers["location"] == "https://localhost/x"
+
+
+def test_no_answer_through_caddy_names_the_upstream_server(https_stack):
+    """Pages, errors, /healthz and odd methods: gunicorn's Server header stays
+    between Caddy and Greeter."""
+    session = https_stack.session()
+    answers = [
+        session.request(method, f"{https_stack.url}{path}", allow_redirects=False, timeout=10)
+        for method, path in [("GET", "/"), ("GET", "/no-such-page"), ("GET", "/healthz"),
+                             ("POST", "/greet"), ("PUT", "/"), ("OPTIONS", "/"),
+                             ("BREW", "/"), ("HEAD", "/")]
+    ]  # fmt: skip
+    assert {answer.status_code for answer in answers} >= {200, 403, 404, 405}
+    for answer in answers:
+        assert "gunicorn" not in answer.headers.get("Server", "").lower(), answer.request.method
+
+
+def test_pages_through_caddy_deny_the_browser_features_greeter_does_not_use(https_stack):
+    policy = https_stack.session().get(f"{https_stack.url}/", timeout=10).headers
+    assert "camera=()" in policy["Permissions-Policy"]
 
 
 def test_http2_is_negotiated(https_stack):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
+from django_permissions_policy.decorators import permissions_policy_override
 
 from greeter.tests.conftest import BASE_DIR
 
@@ -77,6 +78,14 @@ def exempt(request):
     return HttpResponse("exempt")
 
 
+@permissions_policy_override(
+    {**settings.PERMISSIONS_POLICY, "geolocation": ["self"], "fullscreen": ["self"]}
+)
+def locates(request):
+    """A team's map page: geolocation and fullscreen for this site, the rest unchanged."""
+    return HttpResponse("a map")
+
+
 def nonce(request):
     return HttpResponse(f"nonce {request.csp_nonce}")
 
@@ -91,6 +100,7 @@ urlpatterns = [
     path("replaced", replaced),
     path("exempt", exempt),
     path("nonce", nonce),
+    path("map", locates),
     path("team/page", team_page),
     path("team/form", team_page),  # a POST without a token never reaches it
     path("", include("project.urls")),
@@ -148,3 +158,13 @@ def test_a_views_csp_nonce_is_in_its_policy(csp_views):
     response = csp_views.get("/nonce")
     value = response.content.decode().removeprefix("nonce ")
     assert f"'nonce-{value}'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_view_loosens_the_permissions_policy_with_the_librarys_decorator(csp_views):
+    """The decorator replaces the site's policy for its view, so a team starts
+    from settings.PERMISSIONS_POLICY and allows the features it needs."""
+    policy = csp_views.get("/map")["Permissions-Policy"]
+    assert "geolocation=(self)" in policy
+    assert "fullscreen=(self)" in policy
+    assert "camera=()" in policy  # the rest of the site's, carried over
+    assert "geolocation=()" in csp_views.get("/")["Permissions-Policy"]

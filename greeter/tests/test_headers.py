@@ -38,3 +38,6 @@ def test_security_headers_on_every_page(page):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    denied = dict(feature.split("=") for feature in response["Permissions-Policy"].split(", "))
+    assert {"camera", "microphone", "geolocation", "payment", "usb"} <= set(denied)
+    assert set(denied.values()) == {"()"}  # every feature named is denied to every origin
