@@ -67,10 +67,10 @@ DATABASES: dict[str, dict[str, object]] = {}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # PERMISSIONS_POLICY below, on every response Django makes (whitenoise's
-    # static files carry no page, so none need it).
-    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, before anything slower
+    # PERMISSIONS_POLICY below, on every response Django makes (whitenoise's
+    # static files, answered above, are no pages: none needs it).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # django-csp's own: its decorators (@csp_update, @csp_exempt …) and
     # request.csp_nonce work in every view a team adds.
     "csp.middleware.CSPMiddleware",
