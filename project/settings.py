@@ -165,11 +165,11 @@ CONTENT_SECURITY_POLICY = {
 # it could embed, so that an injected script or frame can't ask for them.
 # django-permissions-policy's own: a view loosens it with its
 # @permissions_policy_override decorator, a site by changing this setting
-# (docs/security.md).
+# (docs/security.md). Only features browsers know: Chromium logs a console
+# warning for each name it doesn't (bluetooth and web-share, for one).
 DENIED_FEATURES = [
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "camera",
     "display-capture",
     "encrypted-media",
@@ -187,7 +187,6 @@ DENIED_FEATURES = [
     "screen-wake-lock",
     "serial",
     "usb",
-    "web-share",
     "xr-spatial-tracking",
 ]
 PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in DENIED_FEATURES}
