@@ -1,12 +1,13 @@
 """Greeter's environment variables, read one way for the settings and gunicorn.conf.py.
 
 django-environ's FileAwareEnv (VAR_FILE reads VAR from a file, for Docker and
-Kubernetes secrets) with two rules it lacks:
+Kubernetes secrets) with three rules it lacks:
 - an empty value counts as unset, so the default applies: compose passes a
   `VAR=` line of .env to the container as an empty string;
 - a value that can't be read as what the variable holds stops the start with a
   message naming it. django-environ would raise a bare ValueError for a number,
-  and read any unknown word, `ture` included, as false.
+  and read any unknown word, `ture` included, as false;
+- a list's items lose the spaces around them, as people type them.
 """
 
 from typing import Any
@@ -44,9 +45,11 @@ class Env(environ.FileAwareEnv):  # type: ignore[misc]  # django-environ is unty
                 f"{', '.join(TRUE_STRINGS)} or {', '.join(FALSE_STRINGS)}."
             )
         try:
-            return super().get_value(var, cast, default, parse_default)
+            parsed = super().get_value(var, cast, default, parse_default)
         except ValueError as error:
             raise ImproperlyConfigured(f"{var}={value!r} can't be read: {error}") from None
+        # A list as people type it: "example.com, www.example.com".
+        return [item.strip() for item in parsed] if isinstance(parsed, list) else parsed
 
 
 env = Env()

@@ -41,19 +41,12 @@ if not SECRET_KEY:
         )
     SECRET_KEY = secrets.token_urlsafe(50)
 
-# Comma-separated; spaces around a name are dropped ("example.com, www.example.com").
-ALLOWED_HOSTS = [
-    host.strip()
-    for host in env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-]
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Needed when the browser's origin differs from the Host Django sees (a proxy or
 # another published port): the cause of "CSRF verification failed: Origin checking failed".
-CSRF_TRUSTED_ORIGINS = [
-    origin.strip()
-    for origin in env.list(
-        "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:5000", "http://127.0.0.1:5000"]
-    )
-]
+CSRF_TRUSTED_ORIGINS = env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:5000", "http://127.0.0.1:5000"]
+)
 
 # No database, no sessions, no auth: the app keeps no state, so any replica can
 # answer any request and nothing needs migrating at start.

@@ -56,6 +56,11 @@ def test_a_number_that_is_not_one_stops_with_its_name(env, monkeypatch):
         env.int("GREETER_TEST", default=4)
 
 
+def test_a_lists_items_lose_the_spaces_typed_around_them(env, monkeypatch):
+    monkeypatch.setenv("GREETER_TEST", "example.com, www.example.com ,a")
+    assert env.list("GREETER_TEST", default=[]) == ["example.com", "www.example.com", "a"]
+
+
 def test_a_variable_is_read_from_the_file_its_file_variable_names(env, monkeypatch, tmp_path):
     (tmp_path / "value").write_text("true\n")
     monkeypatch.setenv("GREETER_TEST_FILE", str(tmp_path / "value"))
