@@ -26,22 +26,20 @@ def fastest_ceiling(throughput: Throughput, case: str) -> float | None:
     return max(rates, default=None)
 
 
+def ratio(mine: float | None, theirs: float | None) -> float | None:
+    return mine / theirs if mine and theirs else None
+
+
+def ratio_to(throughput: Throughput, other: str, case: str) -> float | None:
+    """Greeter's rate ÷ `other`'s (None where either was not measured)."""
+    rates = (throughput.get((name, case), {}).get("rate") for name in ("greeter", other))
+    return ratio(*rates)
+
+
 def ratios(throughput: Throughput, case: str) -> tuple[float | None, float | None]:
     """Greeter's rate ÷ the fastest ceiling's, and ÷ the seed peer's (None where missing)."""
     mine = throughput.get(("greeter", case), {}).get("rate")
-    seed = throughput.get(("seed peer", case), {}).get("rate")
-    ceiling = fastest_ceiling(throughput, case)
-    return (
-        mine / ceiling if mine and ceiling else None,
-        mine / seed if mine and seed else None,
-    )
-
-
-def plain_ratio(throughput: Throughput, case: str) -> float | None:
-    """Greeter's rate ÷ plain Django's (None where plain Django was not measured)."""
-    mine = throughput.get(("greeter", case), {}).get("rate")
-    plain = throughput.get(("django plain", case), {}).get("rate")
-    return mine / plain if mine and plain else None
+    return ratio(mine, fastest_ceiling(throughput, case)), ratio_to(throughput, "seed peer", case)
 
 
 def plain_django_table(throughput: Throughput) -> list[str]:
@@ -61,7 +59,8 @@ def plain_django_table(throughput: Throughput) -> list[str]:
         p99 += f"{throughput[('django plain', case)]['p99_ms']:.1f} ms"
         if case.endswith("@64"):
             p99 += " (target: Greeter's no worse)"
-        lines.append(f"| `{case}` | {fmt(plain_ratio(throughput, case), '×')} | {target} | {p99} |")
+        measured = fmt(ratio_to(throughput, "django plain", case), "×")
+        lines.append(f"| `{case}` | {measured} | {target} | {p99} |")
     return lines
 
 

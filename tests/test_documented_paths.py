@@ -67,25 +67,6 @@ def test_cp_env_example_then_compose_up_serves_the_form(docker, tmp_path):
         stack.compose("down", "--volumes", "--timeout", "5", check=False)
 
 
-def test_cp_env_example_with_a_key_and_domain_runs_the_production_stack(docker, tmp_path):
-    fresh_clone_with_env(
-        tmp_path, DJANGO_SECRET_KEY="dotenv-key-" + "q4w5e6" * 9, GREETER_DOMAIN="localhost"
-    )
-    http_port, https_port, published = caddy_on_loopback()
-    env = shell_env(**published)
-    production = tmp_path / "docker-compose.production.yml"
-    inner = Stack(f"greeter-dotenv-https-{os.getpid()}", 0, env, 0.0, (production,), tmp_path)
-    https = HttpsStack(inner, http_port, https_port, tmp_path / "root.crt")
-    try:
-        inner.compose("up", "--build", "--detach", "--wait", "--wait-timeout", "60")
-        https.fetch_root()
-        response = greet(https.url, "Ada", https.session())
-        assert response.status_code == 200
-        assert "Hello Ada, Welcome" in response.text
-    finally:
-        inner.compose("down", "--volumes", "--timeout", "5", check=False)
-
-
 @contextmanager
 def production_stack_from(folder, name, *more):
     """The production stack of a folder prepared by fresh_clone_with_env, with
@@ -100,6 +81,16 @@ def production_stack_from(folder, name, *more):
         yield https
     finally:
         inner.compose("down", "--volumes", "--timeout", "5", check=False)
+
+
+def test_cp_env_example_with_a_key_and_domain_runs_the_production_stack(docker, tmp_path):
+    fresh_clone_with_env(
+        tmp_path, DJANGO_SECRET_KEY="dotenv-key-" + "q4w5e6" * 9, GREETER_DOMAIN="localhost"
+    )
+    with production_stack_from(tmp_path, "greeter-dotenv-https") as https:
+        response = greet(https.url, "Ada", https.session())
+        assert response.status_code == 200
+        assert "Hello Ada, Welcome" in response.text
 
 
 def test_dotenv_hosts_are_honoured_for_an_apex_and_a_www_name(docker, tmp_path):

@@ -57,12 +57,17 @@ def test_a_windows_checkout_runs_the_compose_stack(docker, tmp_path):
         run(["docker", "rmi", image], check=False)
 
 
+def rendered(*files):
+    """`docker compose -f … config` of the repository's files, as JSON, with none
+    of this shell's variables but a key (which the production file requires)."""
+    command = ["docker", "compose", *(arg for name in files for arg in ("-f", name)), "config"]
+    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": "k" * 50}
+    return json.loads(run([*command, "--format", "json"], cwd=ROOT, env=env).stdout)
+
+
 @pytest.mark.parametrize("files", [COMPOSE_FILES[:1], COMPOSE_FILES[:2], COMPOSE_FILES[::2]])
 def test_no_compose_file_sets_a_cpu_limit_a_one_cpu_host_refuses(docker, files):
-    command = ["docker", "compose", *(arg for name in files for arg in ("-f", name))]
-    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": "k" * 50}
-    rendered = json.loads(run([*command, "config", "--format", "json"], cwd=ROOT, env=env).stdout)
-    for name, service in rendered["services"].items():
+    for name, service in rendered(*files)["services"].items():
         assert float(service.get("cpus", 0)) <= 1, f"{name} asks for {service['cpus']} CPUs"
 
 
@@ -88,11 +93,8 @@ def test_the_production_stack_publishes_on_both_families_and_answers_over_ipv6(s
     """Without GREETER_HTTP_BIND Caddy's ports have no host address, so Docker
     publishes them on IPv4 and IPv6 (not tried here: tests publish on loopback
     alone); published on [::1], it answers over IPv6, HTTP and HTTPS."""
-    production = ("-f", "docker-compose.yml", "-f", "docker-compose.production.yml")
-    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": "k" * 50}
-    config = run(["docker", "compose", *production, "config", "--format", "json"], cwd=ROOT,
-                 env=env).stdout  # fmt: skip
-    assert all("host_ip" not in port for port in json.loads(config)["services"]["caddy"]["ports"])
+    caddy = rendered(*COMPOSE_FILES[:2])["services"]["caddy"]
+    assert all("host_ip" not in port for port in caddy["ports"])
 
     http_port, https_port, published = caddy_on_loopback("[::1]")
     key = {"DJANGO_SECRET_KEY": "test-key-" + "v6v6v6" * 9}
