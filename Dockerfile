@@ -114,8 +114,12 @@ COPY --from=runtime-venv /opt/venv /opt/venv
 WORKDIR /app
 # Owned by root: the app user can read its code but never rewrite it.
 COPY --from=app /app /app
-ENV DJANGO_DEBUG=false \
-    GREETER_VERSION=$VERSION
+# The release /healthz reports, as a file the settings read: no variable (a
+# stale GREETER_VERSION in .env) can say otherwise. media/ is the app user's,
+# so that a new volume mounted there is too (docs/next-steps.md, uploads);
+# without one it is read-only, like the rest of the root filesystem.
+RUN printf '%s\n' "$VERSION" > VERSION && install -d -o 10001 -g 10001 media
+ENV DJANGO_DEBUG=false
 # A fixed, unprivileged UID/GID (not in /etc/passwd: nothing needs a home),
 # so volume and Kubernetes runAsUser settings can name it.
 USER 10001:10001

@@ -27,9 +27,9 @@ def test_too_many_form_fields_get_the_bad_request_page(client):
     assert_friendly_page(client.post("/greet", fields), 400, "Bad request")
 
 
-@pytest.mark.urls("greeter.tests.broken_urls")
+@pytest.mark.urls("greeter.tests.team_urls")
 def test_a_failing_view_gets_the_error_page_without_details():
-    response = Client(raise_request_exception=False).get("/broken")
+    response = Client(raise_request_exception=False).get("/fails")
     assert_friendly_page(response, 500, "Something went wrong")
     assert "a bug in a view" not in response.content.decode()
 

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import include, path
 from django_permissions_policy.decorators import permissions_policy_override
 
-from greeter.tests.conftest import BASE_DIR
+from tests.support import ROOT
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
 BANNER = '{% if request.GET.banner == "on" %}<p id="banner">{{ team_name }}</p>{% endif %}'
@@ -27,7 +27,7 @@ def team_name(request):
 def extended_base(tmp_path):
     """greeter/base.html with a banner that uses a context processor's value
     and a request value, as a team would add it."""
-    base = (BASE_DIR / "greeter/templates/greeter/base.html").read_text()
+    base = (ROOT / "greeter/templates/greeter/base.html").read_text()
     (tmp_path / "greeter").mkdir()
     (tmp_path / "greeter/base.html").write_text(base.replace("<body>", f"<body>{BANNER}"))
     engine: dict[str, Any] = settings.TEMPLATES[0]

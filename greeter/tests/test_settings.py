@@ -1,9 +1,12 @@
+"""project/settings.py as a fresh process reads it: safe defaults, each setting
+from its variable, the HTTPS switch, and Django's deployment checks."""
+
 import subprocess
 import sys
 
 import pytest
 
-from greeter.tests.conftest import BASE_DIR, TEST_KEY, coverage_env, load_settings
+from tests.support import ROOT, TEST_KEY, load_settings, python_env
 
 
 @pytest.fixture(scope="module")
@@ -11,71 +14,82 @@ def defaults():
     return load_settings({})
 
 
-def test_debug_is_off_by_default(defaults):
+def test_the_defaults_are_the_safe_ones_and_keep_no_state(defaults):
     assert defaults["DEBUG"] is False
-
-
-def test_local_hosts_are_allowed_by_default(defaults):
     assert defaults["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
     assert defaults["CSRF_TRUSTED_ORIGINS"] == ["http://localhost:5000", "http://127.0.0.1:5000"]
-
-
-def test_without_a_configured_key_each_start_makes_its_own_strong_one(defaults):
-    other = load_settings({})
     assert len(defaults["SECRET_KEY"]) >= 50
-    assert defaults["SECRET_KEY"] != other["SECRET_KEY"]
-    assert not defaults["SECRET_KEY"].startswith("django-insecure")
+    assert defaults["SECRET_KEY"] != load_settings({})["SECRET_KEY"]  # one per start
+    assert defaults["DATABASES"] == {}
+    assert defaults["CACHES"]["default"]["BACKEND"].endswith("locmem.LocMemCache")
+    # E-mail goes to the log, never silently nowhere.
+    assert defaults["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert (defaults["ADMINS"], defaults["SECRET_KEY_FALLBACKS"]) == ([], [])
+    assert (defaults["DATA_UPLOAD_MAX_NUMBER_FILES"], defaults["GREETER_VERSION"]) == (0, "dev")
+    security, whitenoise = defaults["MIDDLEWARE"][1:3]  # whitenoise first after security
+    assert (security, whitenoise) == ("django.middleware.security.SecurityMiddleware",
+                                      "whitenoise.middleware.WhiteNoiseMiddleware")  # fmt: skip
 
 
-def test_secret_key_comes_from_the_environment():
-    assert load_settings({"DJANGO_SECRET_KEY": "k" * 60})["SECRET_KEY"] == "k" * 60
-
-
-def test_secret_key_can_come_from_a_file(tmp_path):
-    key_file = tmp_path / "secret_key"
-    key_file.write_text("from-a-docker-secret")
-    values = load_settings({"DJANGO_SECRET_KEY_FILE": str(key_file)})
-    assert values["SECRET_KEY"] == "from-a-docker-secret"
-
-
-def test_hosts_and_trusted_origins_come_from_comma_separated_lists():
-    values = load_settings(
-        {
-            "DJANGO_ALLOWED_HOSTS": "greeter.example,www.greeter.example",
-            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://greeter.example",
-        }
-    )
+def test_what_a_team_adds_is_one_variable_each(tmp_path):
+    (tmp_path / "old-keys").write_text("old-key-1,old-key-2\n")
+    values = load_settings({
+        "DJANGO_SECRET_KEY": "$HOME-is-not-expanded",
+        "DJANGO_SECRET_KEY_FALLBACKS_FILE": str(tmp_path / "old-keys"),
+        "DJANGO_ALLOWED_HOSTS": "greeter.example, www.greeter.example",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://greeter.example",
+        "DJANGO_DATABASE_URL": "postgres://greeter:pw@db:5432/greeter",
+        "DJANGO_CACHE_URL": "redis://valkey:6379/0",
+        "DJANGO_EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",
+        "DJANGO_DEFAULT_FROM_EMAIL": "greeter@example.com",
+        "DJANGO_ADMINS": "Ada <ada@example.com>, ops@example.com",
+        "DJANGO_DATA_UPLOAD_MAX_NUMBER_FILES": "10",
+    })  # fmt: skip
+    assert values["SECRET_KEY"] == "$HOME-is-not-expanded"
+    assert values["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
     assert values["ALLOWED_HOSTS"] == ["greeter.example", "www.greeter.example"]
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://greeter.example"]
+    database = values["DATABASES"]["default"]
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql", "db", "greeter")  # fmt: skip
+    assert values["CACHES"]["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://valkey:6379/0",
+    }
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (values["EMAIL_HOST"], values["EMAIL_PORT"], values["EMAIL_USE_TLS"]) == (
+        "smtp.example.com", 587, True)  # fmt: skip
+    assert (values["EMAIL_TIMEOUT"], values["DEFAULT_FROM_EMAIL"]) == (10, "greeter@example.com")
+    assert values["ADMINS"] == [["Ada", "ada@example.com"], ["", "ops@example.com"]]
+    assert values["DATA_UPLOAD_MAX_NUMBER_FILES"] == 10
 
 
-def test_plain_http_on_purpose_silences_only_the_checks_that_need_tls():
-    values = load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "false"})
-    assert values["SILENCED_SYSTEM_CHECKS"] == ["security.W004", "security.W008", "security.W016"]
-    assert "SECURE_SSL_REDIRECT" not in values
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [("DJANGO_EMAIL_URL", "smpt://mail:s3cret@smtp.example.com", "DJANGO_EMAIL_URL can't be read"),
+     ("DJANGO_CACHE_URL", "valky://cache", "DJANGO_CACHE_URL can't be read as a URL"),
+     ("DJANGO_ADMINS", "Ada", "DJANGO_ADMINS: [('', 'Ada')] are not all e-mail addresses"),
+     ("DJANGO_LOG_FORMAT", "xml", "DJANGO_LOG_FORMAT='xml' is neither plain nor json"),
+     ("DJANGO_LOG_LEVEL", "loud", "DJANGO_LOG_LEVEL='LOUD' is not a log level")],
+)  # fmt: skip
+def test_a_value_that_cant_be_read_stops_the_start_naming_its_variable(variable, value, said):
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        load_settings({variable: value})
+    assert said in refused.value.stderr
+    assert "s3cret" not in refused.value.stderr
 
 
-def test_without_the_https_switch_no_check_is_silenced(defaults):
-    assert "SILENCED_SYSTEM_CHECKS" not in defaults
-    assert "SECURE_SSL_REDIRECT" not in defaults
-
-
-def test_https_switch_turns_on_redirect_hsts_and_secure_cookies(https_settings):
+def test_the_https_switch_turns_on_the_redirect_hsts_and_secure_cookies(https_settings):
     # Not Django's proxy header, which believes any peer: gunicorn decides the
-    # scheme from FORWARDED_ALLOW_IPS alone (test_proxy_trust.py).
+    # scheme from FORWARDED_ALLOW_IPS alone (test_gunicorn.py).
     assert "SECURE_PROXY_SSL_HEADER" not in https_settings
     assert https_settings["SECURE_SSL_REDIRECT"] is True
-    # Every cookie Django can set, sessions' (and messages') included.
-    assert https_settings["CSRF_COOKIE_SECURE"] is True
-    assert https_settings["LANGUAGE_COOKIE_SECURE"] is True
-    assert https_settings["SESSION_COOKIE_SECURE"] is True
-
-
-def test_hsts_starts_at_an_hour_for_this_host_only_and_is_not_preloaded(https_settings):
+    assert https_settings["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$", r"^readyz$"]
+    for cookie in ("CSRF", "LANGUAGE", "SESSION"):
+        assert https_settings[f"{cookie}_COOKIE_SECURE"] is True
+    # HSTS for an hour, this host only; the checks that flag those choices silenced.
     assert https_settings["SECURE_HSTS_SECONDS"] == 3600
     assert https_settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
-    assert https_settings["SECURE_HSTS_PRELOAD"] is False
-    # Only the two checks that flag those deliberate choices are silenced.
     assert https_settings["SILENCED_SYSTEM_CHECKS"] == ["security.W005", "security.W021"]
 
 
@@ -85,94 +99,39 @@ def test_raising_hsts_is_one_variable_each_and_unsilences_its_check():
         "DJANGO_HSTS_SECONDS": "31536000", "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
         "DJANGO_HSTS_PRELOAD": "true",
     })  # fmt: skip
-    assert values["SECURE_HSTS_SECONDS"] == 31536000
-    assert values["SILENCED_SYSTEM_CHECKS"] == []
+    assert (values["SECURE_HSTS_SECONDS"], values["SILENCED_SYSTEM_CHECKS"]) == (31536000, [])
 
 
-def test_https_refuses_to_start_without_a_configured_secret_key():
+def test_over_https_the_start_is_refused_without_a_configured_key():
     with pytest.raises(subprocess.CalledProcessError) as refused:
         load_settings({"DJANGO_BEHIND_HTTPS_PROXY": "true"})
     assert "DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE must be set" in refused.value.stderr
 
 
-def test_no_app_needs_a_database(defaults):
-    assert defaults["DATABASES"] == {}
-    assert not any("auth" in app or "sessions" in app for app in defaults["INSTALLED_APPS"])
-
-
-def test_whitenoise_comes_right_after_security_middleware(defaults):
-    middleware = defaults["MIDDLEWARE"]
-    assert middleware[:2] == [
-        "django.middleware.security.SecurityMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-    ]
-
-
-def run_deploy_check(env):
+def manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", **coverage_env(), **env},
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+        [sys.executable, "manage.py", *args], env=python_env(**env), cwd=ROOT,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
 
 
-@pytest.mark.parametrize("https", ["false", "true"])
-def test_deploy_check_reports_no_issue(https):
-    result = run_deploy_check({"DJANGO_BEHIND_HTTPS_PROXY": https, "DJANGO_SECRET_KEY": TEST_KEY})
-    assert result.returncode == 0, result.stderr
-    assert "no issues" in result.stdout
-
-
-def test_deploy_check_fails_a_deployment_that_forgot_the_https_switch():
-    result = run_deploy_check({"DJANGO_SECRET_KEY": TEST_KEY})
-    assert result.returncode != 0
-    for check in ("security.W004", "security.W008", "security.W016"):
+@pytest.mark.parametrize(
+    ("env", "failed_checks"),
+    [({"DJANGO_BEHIND_HTTPS_PROXY": "false"}, []),
+     ({"DJANGO_BEHIND_HTTPS_PROXY": "true"}, []),
+     ({}, ["security.W004", "security.W008", "security.W016"]),  # forgot the switch
+     ({"DJANGO_DEBUG": "true"}, ["security.W018"])],
+)  # fmt: skip
+def test_the_deploy_check_is_clean_unless_the_switch_is_forgotten_or_debug_on(env, failed_checks):
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    **{"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": TEST_KEY, **env})  # fmt: skip
+    assert (result.returncode != 0) == bool(failed_checks), result.stdout + result.stderr
+    for check in failed_checks:
         assert check in result.stderr
 
 
-def test_deploy_check_fails_with_debug_on():
-    # The check above can fail: the same command flags DEBUG=true.
-    result = run_deploy_check({"DJANGO_DEBUG": "true"})
-    assert result.returncode != 0
-    assert "security.W018" in result.stderr
-
-
-PRINT_DEBUG = "from django.conf import settings; print(settings.DEBUG)"
-
-
-def test_manage_py_defaults_to_debug_for_local_development():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT_DEBUG],
-        env={"PATH": "/usr/bin:/bin", **coverage_env()},
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def test_manage_py_turns_debug_on_for_local_development():
+    printed = manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)"
     )
-    assert result.stdout.strip() == "True", result.stderr
-
-
-def test_a_file_field_has_a_default_storage(tmp_path):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.test import override_settings
-
-    with override_settings(MEDIA_ROOT=tmp_path):
-        name = default_storage.save("uploads/note.txt", ContentFile(b"hello"))
-        assert (tmp_path / name).read_bytes() == b"hello"
-
-
-def test_upload_limits_are_closed_by_default_and_raised_by_variable(defaults):
-    assert defaults["DATA_UPLOAD_MAX_NUMBER_FILES"] == 0
-    assert defaults["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 256 * 1024
-    raised = load_settings(
-        {
-            "DJANGO_DATA_UPLOAD_MAX_NUMBER_FILES": "10",
-            "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE": "5242880",
-        }
-    )
-    assert raised["DATA_UPLOAD_MAX_NUMBER_FILES"] == 10
-    assert raised["DATA_UPLOAD_MAX_MEMORY_SIZE"] == 5 * 2**20
+    assert printed.stdout.strip() == "True", printed.stderr

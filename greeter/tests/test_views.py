@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.test import Client
 from django.utils.html import escape
 from pytest_django.asserts import assertTemplateUsed
 
@@ -112,21 +111,6 @@ def test_post_with_a_forged_token_is_refused(csrf_client):
     csrf_client.get("/")
     response = csrf_client.post("/greet", {"username": "Ada", "csrfmiddlewaretoken": "x" * 64})
     assert response.status_code == 403
-
-
-def test_health_endpoint_answers_without_templates_or_host_checks(client, settings):
-    settings.GREETER_VERSION = "1.2.3"
-    response = Client(headers={"host": "10.1.2.3:5000"}).get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": "1.2.3"}
-    assert not response.templates
-
-
-def test_health_endpoint_is_not_redirected_to_https(client, settings, https_settings):
-    settings.SECURE_SSL_REDIRECT = https_settings["SECURE_SSL_REDIRECT"]
-    settings.SECURE_REDIRECT_EXEMPT = https_settings["SECURE_REDIRECT_EXEMPT"]
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/").status_code == 301
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])

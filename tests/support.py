@@ -1,0 +1,326 @@
+"""The tests' one helper library: processes, ports, HTTP as a browser sends it,
+Greeter's compose stacks as a user starts them, a load of visitors, Chromium.
+
+Nothing here starts a server another way than the image and its compose files
+do: a stack is `docker compose` run in the project folder with the variables a
+user sets, and local gunicorn runs with the shipped gunicorn.conf.py.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_KEY = "test-key-" + "x1y2z3" * 9  # as long and varied as the deploy check asks
+# Caddy's local CA (the production stack with GREETER_DOMAIN=localhost), in its image.
+CADDY_ROOT = "/data/caddy/pki/authorities/local/root.crt"
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+# --- Processes -------------------------------------------------------------------
+def run(args, *, check=True, timeout=600, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, check=check, timeout=timeout, capture_output=True, text=True, **kwargs
+    )
+
+
+def require(what: str, problem: str) -> NoReturn:
+    """Skip on a laptop without it; fail in CI, where nothing may be skipped."""
+    message = f"{what} unavailable: {problem}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI must provide it: see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+def python_env(**variables: str) -> dict[str, str]:
+    """An environment with nothing of the tests' own but PATH and coverage's
+    variables (so that a Python subprocess is measured too), plus `variables`."""
+    kept = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("COVERAGE_")}
+    return {**kept, **variables}
+
+
+def load_settings(
+    env: dict[str, str] | None = None, *, module: str = "project.settings"
+) -> dict[str, Any]:
+    """The settings as a fresh interpreter reads them with exactly `env` set
+    (each environment needs its own process): every upper-case setting that
+    JSON can carry."""
+    script = (
+        "import importlib, json, sys\n"
+        f"module = importlib.import_module({module!r})\n"
+        "values = {k: v for k, v in vars(module).items() if k.isupper()}\n"
+        "json.dump(values, sys.stdout, default=repr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=python_env(**(env or {})), cwd=ROOT,
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def free_port() -> int:
+    """A port free on every address of both families (gunicorn binds [::])."""
+    family = socket.AF_INET6 if socket.has_dualstack_ipv6() else socket.AF_INET
+    with socket.create_server(
+        ("", 0), family=family, dualstack_ipv6=family == socket.AF_INET6
+    ) as s:
+        return int(s.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 60, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except (requests.RequestException, subprocess.SubprocessError, OSError):
+            pass
+        time.sleep(interval)
+    return False
+
+
+def copy_project(destination: Path) -> Path:
+    """The project as a fresh clone has it, with today's uncommitted changes:
+    every file git tracks or would track, nothing it ignores."""
+    files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
+    for name in filter(None, files.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+# --- HTTP as a browser sends it ----------------------------------------------------
+def csrf_token(html: str) -> str:
+    match = CSRF_TOKEN.search(html)
+    assert match, f"no CSRF token in: {html[:300]}"
+    return match.group(1)
+
+
+def post_form(session, base_url, path, data, timeout=10):
+    """A same-origin form post, with the Origin and Referer a browser sends
+    (Django checks them over HTTPS)."""
+    headers = {"Origin": base_url, "Referer": f"{base_url}{path}"}
+    return session.post(f"{base_url}{path}", data=data, headers=headers, timeout=timeout)
+
+
+def greet(base_url, name, session=None):
+    """Load the form, then post it with its cookie and token."""
+    session = session or requests.Session()
+    token = csrf_token(session.get(f"{base_url}/", timeout=10).text)
+    return post_form(session, base_url, "/greet", {"username": name, "csrfmiddlewaretoken": token})
+
+
+def verified_session(root: Path) -> requests.Session:
+    """Certificates checked against `root` alone (trust_env off, or the
+    machine's REQUESTS_CA_BUNDLE would replace it). Never switched off."""
+    session = requests.Session()
+    session.verify, session.trust_env = str(root), False
+    return session
+
+
+# --- Docker ------------------------------------------------------------------------
+def inspect(container: str, template: str) -> str:
+    return run(["docker", "inspect", "--format", template, container]).stdout.strip()
+
+
+def kill_main_process(container: str) -> None:
+    """SIGKILL to a container's PID 1, as a crash: from the host's PID namespace
+    (PID 1 ignores it from inside, and `docker kill` is a manual stop that the
+    restart policy honours), by a throw-away container of the same image."""
+    pid, image = inspect(container, "{{.State.Pid}}"), inspect(container, "{{.Image}}")
+    kill = ["python", "-c", "import os, sys; os.kill(int(sys.argv[1]), 9)", pid]
+    run(["docker", "run", "--rm", "--pid", "host", "--user", "0", "--entrypoint", *kill[:1],
+         image, *kill[1:]])  # fmt: skip
+
+
+@dataclass
+class Stack:
+    """A compose project as a user runs it: `docker compose` in `folder` (the
+    repository or a copy), with COMPOSE_FILE and the variables a user puts in
+    the shell or .env, published on loopback on free ports."""
+
+    name: str
+    files: tuple[str, ...] = ("docker-compose.yml",)
+    folder: Path = ROOT
+    variables: dict[str, str] = field(default_factory=dict)
+    root: Path | None = None  # Caddy's local root certificate, once fetched
+
+    def __post_init__(self) -> None:
+        self.name = f"{self.name}-{os.getpid()}"
+        self.port, self.http_port, self.https_port = free_port(), free_port(), free_port()
+        published = {"GREETER_PORT": str(self.port), "GREETER_BIND": "127.0.0.1"}
+        if "docker-compose.production.yml" in self.files:
+            published = {
+                "GREETER_HTTP_BIND": "127.0.0.1",
+                "GREETER_HTTP_PORT": str(self.http_port),
+                "GREETER_HTTPS_PORT": str(self.https_port),
+                "DJANGO_SECRET_KEY": TEST_KEY,
+            }
+        self.variables = {**published, **self.variables}
+
+    @property
+    def env(self) -> dict[str, str]:
+        compose = {"COMPOSE_FILE": ":".join(self.files), "COMPOSE_PROJECT_NAME": self.name}
+        return {**os.environ, **compose, **self.variables}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        return f"https://localhost:{self.https_port}"
+
+    def compose(self, *args, check=True, timeout=600, **kwargs):
+        return run(["docker", "compose", *args], check=check, timeout=timeout, env=self.env,
+                   cwd=self.folder, **kwargs)  # fmt: skip
+
+    def up(self, *args: str) -> "Stack":
+        """`up --detach --wait`, then, with Caddy, its root certificate and HTTPS."""
+        self.compose("up", "--detach", "--wait", "--wait-timeout", "90", *args)
+        if "docker-compose.production.yml" in self.files:
+            self.root = self.folder / f"caddy-root-{self.name}.crt"
+            exists = ["exec", "-T", "caddy", "test", "-s", CADDY_ROOT]
+            assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, 30)
+            self.root.write_text(self.compose("exec", "-T", "caddy", "cat", CADDY_ROOT).stdout)
+            assert wait_until(lambda: self.session().get(f"{self.https_url}/healthz", timeout=2).ok)
+        return self
+
+    def down(self) -> None:
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
+
+    def container(self, service: str = "web") -> str:
+        return self.compose("ps", "--quiet", service).stdout.split()[0]
+
+    def session(self) -> requests.Session:
+        assert self.root, "no Caddy root yet: up() fetches it"
+        return verified_session(self.root)
+
+    def logs(self, service: str = "web") -> str:
+        return self.compose("logs", "--no-color", "--no-log-prefix", service).stdout
+
+    def manage(self, *args: str, check=True):
+        """`python manage.py ARGS` in the running web container."""
+        return self.compose("exec", "-T", "web", "python", "manage.py", *args, check=check)
+
+
+def docker_run(image: str, *args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    """`docker run -d -p 127.0.0.1:<free port>:5000 [ARGS] IMAGE`; returns the
+    container's name and URL once /healthz answers. Remove it with docker_rm."""
+    name, port = f"greeter-test-{uuid.uuid4().hex[:8]}", free_port()
+    variables = [f"--env={key}={value}" for key, value in (env or {}).items()]
+    run(["docker", "run", "--detach", f"--name={name}", f"--publish=127.0.0.1:{port}:5000",
+         *variables, *args, image])  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    if not wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok):
+        logs = run(["docker", "logs", name], check=False)
+        docker_rm(name)
+        raise AssertionError(f"{image} never answered: {logs.stdout[-500:]}{logs.stderr[-500:]}")
+    return name, url
+
+
+def docker_rm(*names: str) -> None:
+    run(["docker", "rm", "--force", *names], check=False)
+
+
+# --- Visitors ------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    ok: int = 0
+    failures: list[tuple[float, str]] = field(default_factory=list)  # (seconds in, what)
+    resent: int = 0  # sent again after a kept-alive connection closed unanswered
+    seconds: float = 0.0
+
+
+class Visitors:
+    """`count` browsers, each on its own kept-alive session, loading the form
+    and posting a greeting with its token, over and over, until the block ends.
+    Over HTTPS, certificates are checked against `root`. `also(session, base)`
+    is a team's own request, sent after each greeting: AssertionError if it failed.
+    A request whose kept-alive connection closed before any answer is sent once
+    more, as browsers do; those are counted apart."""
+
+    def __init__(self, base_url, root=None, count=4, also=None, timeout=60):
+        self.base, self.root, self.count, self.also, self.timeout = (
+            base_url,
+            root,
+            count,
+            also,
+            timeout,
+        )
+        self.outcome = Outcome()
+        self._stop, self._lock = threading.Event(), threading.Lock()
+        self._threads = [threading.Thread(target=self._visit, daemon=True) for _ in range(count)]
+
+    def __enter__(self) -> "Visitors":
+        self.started = time.monotonic()
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.timeout + 10)
+        self.outcome.seconds = time.monotonic() - self.started
+
+    def _visit(self) -> None:
+        session = verified_session(self.root) if self.root else requests.Session()
+        while not self._stop.is_set():
+            token = self._count(lambda: self._form(session))
+            if token and not self._stop.is_set():
+                self._count(lambda token=token: self._greeting(session, token))
+            if self.also and not self._stop.is_set():
+                self._count(lambda: self.also(session, self.base))
+
+    def _form(self, session) -> str | None:
+        response = self._resend(lambda: session.get(f"{self.base}/", timeout=self.timeout))
+        match = CSRF_TOKEN.search(response.text)
+        if response.status_code != 200 or not match:
+            raise AssertionError(f"GET / {response.status_code}")
+        return match.group(1)
+
+    def _greeting(self, session, token) -> None:
+        data = {"username": "Ada", "csrfmiddlewaretoken": token}
+        response = self._resend(lambda: post_form(session, self.base, "/greet", data, self.timeout))
+        if response.status_code != 200 or "Hello Ada" not in response.text:
+            raise AssertionError(f"POST /greet {response.status_code}")
+
+    def _resend(self, send):
+        try:
+            return send()
+        except requests.ConnectionError as error:
+            unanswered = ("without response", "UNEXPECTED_EOF_WHILE_READING")
+            if not any(text in str(error) for text in unanswered):
+                raise
+            with self._lock:
+                self.outcome.resent += 1
+            return send()
+
+    def _count(self, send: Callable[[], Any]) -> Any:
+        sent = time.monotonic() - self.started
+        try:
+            result = send()
+        except (requests.RequestException, AssertionError) as error:
+            with self._lock:
+                self.outcome.failures.append((sent, f"{type(error).__name__}: {str(error)[-200:]}"))
+            return None
+        with self._lock:
+            self.outcome.ok += 1
+        return result if result is not None else True
