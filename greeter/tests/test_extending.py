@@ -168,3 +168,20 @@ def test_a_view_loosens_the_permissions_policy_with_the_librarys_decorator(csp_v
     assert "fullscreen=(self)" in policy
     assert "camera=()" in policy  # the rest of the site's, carried over
     assert "geolocation=()" in csp_views.get("/")["Permissions-Policy"]
+
+
+@override_settings(LANGUAGES=[*settings.LANGUAGES, ("x-pirate", "Pirate")])
+def test_a_language_django_does_not_know_serves_every_page_with_its_name(client):
+    form = client.get("/").content.decode()
+    assert '<button type="submit" name="language" value="x-pirate" lang="x-pirate">Pirate' in form
+    assert client.post("/greet", {"username": "Ada"}).status_code == 200
+    assert client.post("/greet", {"username": ""}).status_code == 422
+    assert client.get("/no-such-page").status_code == 404
+    assert client.post("/i18n/setlang/", {"language": "x-pirate", "next": "/"}).status_code == 302
+    # Without a catalog in greeter/locale Django keeps English: the page still answers.
+    assert client.get("/").status_code == 200
+
+
+def test_a_form_as_large_as_the_admins_bulk_actions_is_accepted(client):
+    fields = {f"field{number}": "x" for number in range(299)}  # 300 with the name
+    assert client.post("/greet", {"username": "Ada", **fields}).status_code == 200
