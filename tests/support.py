@@ -220,13 +220,15 @@ class Stack:
         return self.compose("exec", "-T", "web", "python", "manage.py", *args, check=check)
 
 
-def docker_run(image: str, *args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
-    """`docker run -d -p 127.0.0.1:<free port>:5000 [ARGS] IMAGE`; returns the
-    container's name and URL once /healthz answers. Remove it with docker_rm."""
+def docker_run(
+    image: str, *args: str, env: dict[str, str] | None = None, command: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """`docker run -d -p 127.0.0.1:<free port>:5000 [ARGS] IMAGE [COMMAND]`; returns
+    the container's name and URL once /healthz answers. Remove it with docker_rm."""
     name, port = f"greeter-test-{uuid.uuid4().hex[:8]}", free_port()
     variables = [f"--env={key}={value}" for key, value in (env or {}).items()]
     run(["docker", "run", "--detach", f"--name={name}", f"--publish=127.0.0.1:{port}:5000",
-         *variables, *args, image])  # fmt: skip
+         *variables, *args, image, *command])  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     if not wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok):
         logs = run(["docker", "logs", name], check=False)
@@ -324,3 +326,76 @@ class Visitors:
         with self._lock:
             self.outcome.ok += 1
         return result if result is not None else True
+
+
+# --- Raw HTTP: exactly the bytes given, where a client library would refuse or repair them
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def raw_request(port, data, *, timeout=10, shutdown_write=False, host="127.0.0.1") -> RawResponse:
+    """Sends `data` and reads one answer. The server may answer and close before
+    reading everything (a body too large): the send error is ignored."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            if shutdown_write:
+                sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+                if complete(received):
+                    break
+        except ConnectionResetError:
+            pass
+    return parse_response(received)
+
+
+def complete(received: bytes) -> bool:
+    head, separator, body = received.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    length = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    if length:
+        return len(body) >= int(length.group(1))
+    return bool(re.search(rb"(?im)^transfer-encoding:\s*chunked", head)) and body.endswith(
+        b"0\r\n\r\n"
+    )
+
+
+def parse_response(received: bytes) -> RawResponse:
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    match = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+    if not match:
+        raise ConnectionError(f"no HTTP response: {received[:200]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        key = name.strip().lower()
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks, rest = b"", body
+        while rest and (size := int(rest.partition(b"\r\n")[0].split(b";")[0], 16)):
+            rest = rest.partition(b"\r\n")[2]
+            chunks, rest = chunks + rest[:size], rest[size + 2 :]
+        body = chunks
+    return RawResponse(int(match.group(1)), headers, body)
+
+
+def documented(page: str, pattern: str) -> str:
+    """What a page of the docs says, found by `pattern` (its first group, or the
+    whole match): the tests run the commands and files users copy."""
+    match = re.search(pattern, (ROOT / page).read_text(), re.DOTALL | re.MULTILINE)
+    assert match, f"{page} no longer says {pattern!r}"
+    return match.group(1) if match.groups() else match.group(0)

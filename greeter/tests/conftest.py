@@ -80,3 +80,13 @@ def gunicorn():
     for process in servers:
         process.send_signal(signal.SIGINT)  # gunicorn's quick stop: no graceful wait
         process.wait(timeout=10)
+
+
+def pytest_collection_finish(session):
+    """The coverage gate holds for runs of the whole in-process tier (plain
+    `pytest`, scripts/test): not when a contributor runs a few tests."""
+    config = session.config
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+    coverage = config.pluginmanager.getplugin("_cov")
+    if coverage is not None and not (whole and "not image" in (config.option.markexpr or "not image")):
+        coverage.options.cov_fail_under = 0

@@ -34,20 +34,36 @@ def load_conf(monkeypatch, **env):
         return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
+def fake_cgroup(root, version, cpus, memory):
+    """The cgroup files of a container with `cpus` CPUs and `memory` bytes (None:
+    no limit), on cgroup v2 or on v1 (Docker on older hosts, this CI's)."""
+    if version == 2:
+        (root / "cpu.max").write_text(f"{int(cpus * 100000)} 100000\n")
+        (root / "memory.max").write_text(f"{memory or 'max'}\n")
+    else:
+        (root / "cpu").mkdir()
+        (root / "cpu/cpu.cfs_quota_us").write_text(f"{int(cpus * 100000)}\n")
+        (root / "cpu/cpu.cfs_period_us").write_text("100000\n")
+        (root / "memory").mkdir()
+        (root / "memory/memory.limit_in_bytes").write_text(f"{memory or 9223372036854771712}\n")
+    return root
+
+
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize(
     ("cpus", "memory", "workers"),
     [(1, None, 2), (64, None, 64), (1.5, 256 * MIB, 2), (12, 256 * MIB, 5), (64, 1024 * MIB, 24),
      (2, 64 * MIB, 1)],
 )  # fmt: skip
 def test_a_worker_per_cpu_the_container_may_use_as_many_as_its_memory_holds(
-    monkeypatch, tmp_path, cpus, memory, workers
+    monkeypatch, tmp_path, version, cpus, memory, workers
 ):
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))  # a big host
-    (tmp_path / "cpu.max").write_text(f"{int(cpus * 100000)} 100000\n")
-    (tmp_path / "memory.max").write_text(f"{memory or 'max'}\n")
-    count, warning = load_conf(monkeypatch)["worker_count"](0, tmp_path)
+    worker_count = load_conf(monkeypatch)["worker_count"]
+    count, warning = worker_count(0, fake_cgroup(tmp_path, version, cpus, memory))
     assert count == workers
     assert bool(warning) == (workers < max(2, math.ceil(cpus)))
+    assert worker_count(0, tmp_path / "none")[0] == 64  # no cgroup files: the CPUs it may use
 
 
 def test_web_concurrency_is_lowered_to_what_the_memory_holds(monkeypatch, tmp_path):
