@@ -199,7 +199,10 @@ class Stack:
             exists = ["exec", "-T", "caddy", "test", "-s", CADDY_ROOT]
             assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, 30)
             self.root.write_text(self.compose("exec", "-T", "caddy", "cat", CADDY_ROOT).stdout)
-            assert wait_until(lambda: self.session().get(f"{self.https_url}/healthz", timeout=2).ok)
+            if self.variables["GREETER_HTTP_BIND"] == "127.0.0.1":  # else the test's to reach
+                assert wait_until(
+                    lambda: self.session().get(f"{self.https_url}/healthz", timeout=2).ok
+                )
         return self
 
     def down(self) -> None:
@@ -399,3 +402,85 @@ def documented(page: str, pattern: str) -> str:
     match = re.search(pattern, (ROOT / page).read_text(), re.DOTALL | re.MULTILINE)
     assert match, f"{page} no longer says {pattern!r}"
     return match.group(1) if match.groups() else match.group(0)
+
+
+# --- Chromium ---------------------------------------------------------------------
+# Debian's Chromium, driven by Playwright (its own browser download is not used).
+CHROMIUM = os.environ.get("CHROME_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# No sandbox: CI runs as root. The rest keep Chromium off the network, which
+# this machine doesn't reach and tests must not depend on.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def chromium(playwright, root: Path, home: Path):
+    """Chromium as a person who trusts Caddy's local CA: in the NSS store of
+    `home` (Chromium on Linux reads $HOME/.pki/nssdb; certutil: libnss3-tools)."""
+    if not Path(CHROMIUM).exists():
+        require("Chromium", f"no {CHROMIUM} (apt-get install chromium, or CHROME_PATH)")
+    if not shutil.which("certutil"):
+        require("certutil", "apt-get install libnss3-tools")
+    store = home / ".pki" / "nssdb"
+    store.mkdir(parents=True, exist_ok=True)
+    run(["certutil", "-d", f"sql:{store}", "-N", "--empty-password"])
+    run(["certutil", "-d", f"sql:{store}", "-A", "-t", "C,,", "-n", "Caddy", "-i", str(root)])
+    env = {**os.environ, "HOME": str(home)}
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+
+
+class Visit:
+    """A browser tab that records what a person would not want to see: console
+    errors and warnings (CSP violations among them), script errors, dialogs.
+    Chrome logs the page's own error status (a 422 form, a 403) in the console:
+    expect_status() allows that entry, and only it."""
+
+    def __init__(self, browser, url):
+        self.url, self.expected, self.console, self.dialogs = url, set(), [], []
+        self.context = browser.new_context(viewport=VIEWPORTS["desktop"])
+        self.page = self.context.new_page()
+        self.page.on(
+            "console", lambda m: m.type in ("error", "warning") and self.console.append(m.text)
+        )
+        self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
+        self.page.on(
+            "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
+        )
+
+    def open(self, path="/"):
+        """Opens the page, again if Chromium saw the machine's network change
+        (ERR_NETWORK_CHANGED: a container started elsewhere), as a person would."""
+        for attempt in range(3):
+            try:
+                self.page.goto(f"{self.url}{path}")
+                return
+            except Exception as error:
+                if "ERR_NETWORK_CHANGED" not in str(error) or attempt == 2:
+                    raise
+
+    def submit(self, name, *, key=None):
+        field = self.page.get_by_label("Your name")
+        field.fill(name)
+        field.press(key) if key else self.page.get_by_role("button", name="Say hello").click()
+        self.page.wait_for_load_state()
+
+    def expect_status(self, status):
+        self.expected.add(
+            f"Failed to load resource: the server responded with a status of {status}"
+        )
+
+    def unexpected_console(self):
+        return [text for text in self.console if not any(text.startswith(e) for e in self.expected)]
+
+    def screenshot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for width, viewport in VIEWPORTS.items():
+            self.page.set_viewport_size(viewport)
+            self.page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+        self.page.set_viewport_size(VIEWPORTS["desktop"])
+
+    def accessibility_violations(self):
+        from axe_playwright_python.sync_playwright import Axe  # the browser tests' alone
+
+        return [(v["id"], v["help"]) for v in Axe().run(self.page).response["violations"]]
