@@ -292,7 +292,7 @@ class Visitors:
             if token and not self._stop.is_set():
                 self._count(lambda token=token: self._greeting(session, token))
             if self.also and not self._stop.is_set():
-                self._count(lambda: self.also(session, self.base))
+                self._count(lambda: self._resend(lambda: self.also(session, self.base)))
 
     def _form(self, session) -> str | None:
         response = self._resend(lambda: session.get(f"{self.base}/", timeout=self.timeout))
