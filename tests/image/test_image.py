@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.support import (
+    ROOT,
     TEST_KEY,
     Visitors,
     csrf_token,
@@ -224,3 +225,48 @@ def test_the_workers_a_64_core_host_asks_for_fit_the_memory_limit_under_load(ima
         assert inspect(name, "{{.State.OOMKilled}} {{.RestartCount}}") == "false 0"
     finally:
         docker_rm(name)
+
+
+def test_the_image_speaks_the_visitors_language(stack):
+    """Its trimmed venv keeps the catalogues Greeter offers (Dockerfile)."""
+    page = requests.get(f"{stack.url}/", headers={"Accept-Language": "ar"}, timeout=10).text
+    assert '<html lang="ar" dir="rtl">' in page and "<h1>مرحبًا! ما اسمك؟</h1>" in page
+
+
+def variables_the_image_reads():
+    """Every variable the settings, gunicorn.conf.py and the health check read."""
+    code = "".join((ROOT / name).read_text() for name in
+                   ("project/settings.py", "project/environment.py", "gunicorn.conf.py", "project/logs.py"))  # fmt: skip
+    return {*re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', code), "WEB_CONCURRENCY", "PORT"}
+
+
+def test_every_variable_the_image_reads_may_be_empty(image):
+    """A `VAR=` line in .env (compose passes it on, empty) means the default."""
+    empty = dict.fromkeys(variables_the_image_reads(), "")
+    assert {
+        "DJANGO_EMAIL_URL",
+        "DJANGO_LOG_FORMAT",
+        "FORWARDED_ALLOW_IPS",
+        "WEB_CONCURRENCY",
+    } <= empty.keys()
+    name, url = docker_run(image, env=empty)
+    try:
+        assert GREETING.format("Ada") in greet(url, "Ada").text
+        assert "Traceback" not in run(["docker", "logs", name]).stderr
+    finally:
+        docker_rm(name)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("WEB_CONCURRENCY=four", "WEB_CONCURRENCY='four' is not a number"),
+     ("DJANGO_BEHIND_HTTPS_PROXY=ture", "DJANGO_BEHIND_HTTPS_PROXY='ture' is neither true"),
+     ("DJANGO_EMAIL_URL=smpt://mail", "DJANGO_EMAIL_URL can't be read as a URL"),
+     # gunicorn's own variable, which gunicorn checks as it starts, before Greeter can.
+     ("FORWARDED_ALLOW_IPS=172.19.0.1/16", "Error: 172.19.0.1/16 has host bits set")],
+)  # fmt: skip
+def test_a_bad_setting_stops_the_start_with_one_line_naming_it(image, setting, message):
+    result = run(["docker", "run", "--rm", "-e", setting, image], check=False, timeout=60)
+    assert result.returncode != 0
+    assert message in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
