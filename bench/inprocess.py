@@ -1,102 +1,69 @@
-"""CPU per request in process: Django's WSGI application called directly, no
-server and no network, for today's code, and an earlier commit side by side
-when one is given.
+"""Greeter's cost in process, with pyperf: Django's WSGI application called directly, no server,
+for `GET /` as a first visit (no cookie) and a valid `POST /greet` carrying the CSRF cookie and
+token that the form gave. It measures the tree in the working directory, so the same script times
+another revision too; collect its static files first (docs/benchmark.md):
 
-    .venv/bin/python -m bench.inprocess [--baseline REV] [--requests N] [--rounds R]
-
-Each code tree is copied to a temporary directory (the working tree as it is,
-and `git archive` of the baseline commit), its static files collected, and
-timed in its own interpreter, the trees in turn (A B, A B, …) so that a noisy
-machine hurts both alike. `GET /` is a first visit (no cookie: Django makes a
-CSRF secret); `POST /greet` carries the cookie and token that page gave.
+    DJANGO_DEBUG=false python manage.py collectstatic --noinput -v0
+    python bench/inprocess.py -o new.json
 """
 
-import argparse
-import json
+import io
 import os
-import statistics
-import subprocess
+import re
 import sys
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 
-from bench.measure import ROOT, copy_working_tree
+import pyperf
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
 
-TIMER = Path(__file__).with_name("wsgi_timer.py")  # run inside each tree
-CASES = ("GET /", "POST /greet")
-
-
-def export_commit(commit: str, destination: Path) -> None:
-    known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
-    if known.returncode != 0:
-        raise SystemExit(
-            f"bench: commit {commit}, the baseline, is not in this clone (a shallow clone?): "
-            "run `git fetch --unshallow`, or clone with the full history"
-        )
-    archive = subprocess.run(
-        ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
+Headers = list[tuple[str, str]]
 
 
-def prepare(tree: Path) -> None:
-    """collectstatic, as the image build does: pages link the hashed files."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=tree, env={**os.environ, "DJANGO_DEBUG": "false"}, check=True,
-    )  # fmt: skip
-
-
-def time_tree(tree: Path, requests: int) -> dict[str, float]:
-    """ms of CPU per request for each case, measured in a fresh interpreter in `tree`."""
-    out = subprocess.run(
-        [sys.executable, str(TIMER), str(requests)],
-        cwd=tree, env={**os.environ, "DJANGO_DEBUG": "false", "PYTHONPATH": str(tree)},
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    result: dict[str, float] = json.loads(out.splitlines()[-1])
-    return result
-
-
-def compare(
-    baseline: str | None = None, requests: int = 2000, rounds: int = 5
-) -> dict[str, dict[str, float]]:
-    """Median ms per request: {"today": {...}, "baseline": {...} (with a baseline commit)}."""
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = {"today": Path(tmp, "today")}
-        copy_working_tree(trees["today"])
-        if baseline:
-            trees["baseline"] = Path(tmp, "baseline")
-            trees["baseline"].mkdir()
-            export_commit(baseline, trees["baseline"])
-        samples: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-        for tree in trees.values():
-            prepare(tree)
-        for round_number in range(rounds):
-            for name, tree in trees.items():
-                result = time_tree(tree, requests)
-                samples[name].append(result)
-                figures = ", ".join(f"{case} {ms:.3f} ms" for case, ms in result.items())
-                print(f"round {round_number + 1} in process {name:8} {figures}")
-    return {
-        name: {case: statistics.median(s[case] for s in runs) for case in CASES}
-        for name, runs in samples.items()
+def call(
+    app: WSGIHandler, method: str, body: bytes = b"", cookie: str = ""
+) -> tuple[str, Headers, bytes]:
+    """One request to the WSGI application: `GET /`, or `POST /greet` with `body`."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": "/greet" if method == "POST" else "/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "5000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:5000",
+        "HTTP_COOKIE": cookie,
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
     }
+    started: list[tuple[str, Headers]] = []
+
+    def start_response(status: str, headers: Headers, *_: object) -> Callable[[bytes], object]:
+        started.append((status, headers))
+        return io.BytesIO().write  # WSGI's legacy write(), which Django never calls
+
+    content = b"".join(app(environ, start_response))
+    return (*started[0], content)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"))
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
-    options = parser.parse_args()
-    medians = compare(options.baseline, options.requests, options.rounds)
-    for case in CASES:
-        today, baseline = medians["today"][case], medians.get("baseline", {}).get(case)
-        if baseline is None:
-            print(f"{case}: {today:.3f} ms")
-        else:
-            print(f"{case}: {baseline:.3f} → {today:.3f} ms, {baseline / today:.2f}× cheaper")
+    runner = pyperf.Runner()
+    sys.path.insert(0, os.getcwd())  # the tree to measure
+    os.environ["DJANGO_SETTINGS_MODULE"] = "project.settings"
+    os.environ["DJANGO_DEBUG"] = "false"  # as served: pages link the collected, hashed files
+    app = get_wsgi_application()
+    _, headers, page = call(app, "GET")
+    cookies = [value.split(";")[0].strip() for name, value in headers if name == "Set-Cookie"]
+    cookie = next(c for c in cookies if c.startswith("csrftoken="))
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    body = b"username=Ada+Lovelace&csrfmiddlewaretoken=" + (token[1] if token else b"")
+    status, _, greeting = call(app, "POST", body, cookie)
+    if not status.startswith("200") or b"Hello Ada Lovelace" not in greeting:
+        raise SystemExit(f"POST /greet answered {status}: the timings would measure an error")
+    runner.bench_func("GET /", call, app, "GET")
+    runner.bench_func("POST /greet", call, app, "POST", body, cookie)
 
 
 if __name__ == "__main__":
