@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -195,7 +196,7 @@ class Stack:
         """`up --detach --wait`, then, with Caddy, its root certificate and HTTPS."""
         self.compose("up", "--detach", "--wait", "--wait-timeout", "90", *args)
         if "docker-compose.production.yml" in self.files:
-            self.root = self.folder / f"caddy-root-{self.name}.crt"
+            self.root = Path(tempfile.gettempdir()) / f"caddy-root-{self.name}.crt"
             exists = ["exec", "-T", "caddy", "test", "-s", CADDY_ROOT]
             assert wait_until(lambda: self.compose(*exists, check=False).returncode == 0, 30)
             self.root.write_text(self.compose("exec", "-T", "caddy", "cat", CADDY_ROOT).stdout)
