@@ -4,7 +4,6 @@ On a laptop without Docker the container tests are skipped with a reason; in
 CI (CI=true) a missing engine fails them instead, so nothing is skipped there.
 """
 
-import hashlib
 import os
 import re
 import shutil
@@ -313,18 +312,6 @@ def running_container(image, *, env=None, prefix="greeter-test", docker_args=())
         yield name, url
     finally:
         run(["docker", "rm", "-f", name], check=False)
-
-
-def npm_ci(folder):
-    """`npm ci` in a folder of locked Node.js tools, again whenever its lock changes."""
-    if not shutil.which("npm"):
-        require("Node.js", "node and npm are needed for the tools in " + folder.name)
-    lock = (folder / "package-lock.json").read_bytes()
-    stamp = folder / "node_modules/.installed"
-    digest = hashlib.sha256(lock).hexdigest()
-    if not stamp.exists() or stamp.read_text() != digest:
-        run(["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"])
-        stamp.write_text(digest)
 
 
 def as_root(command):
