@@ -28,7 +28,7 @@ class PlainFormatter(logging.Formatter):
         return super().format(without_a_clients_traceback(record))
 
 
-class JsonLinesFormatter(JsonFormatter):  # type: ignore[misc]  # untyped base
+class JsonLinesFormatter(JsonFormatter):
     def __init__(self) -> None:
         fields = {
             "asctime": "time",

@@ -6,6 +6,7 @@ do: a stack is `docker compose` run in the project folder with the variables a
 user sets, and local gunicorn runs with the shipped gunicorn.conf.py.
 """
 
+import functools
 import json
 import os
 import re
@@ -71,7 +72,8 @@ def load_settings(
         [sys.executable, "-c", script], env=python_env(**(env or {})), cwd=ROOT,
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
-    return json.loads(result.stdout)
+    values: dict[str, Any] = json.loads(result.stdout)
+    return values
 
 
 def free_port() -> int:
@@ -188,7 +190,7 @@ class Stack:
     def https_url(self) -> str:
         return f"https://localhost:{self.https_port}"
 
-    def compose(self, *args, check=True, timeout=600, **kwargs):
+    def compose(self, *args, check=True, timeout=600, **kwargs) -> subprocess.CompletedProcess[str]:
         return run(["docker", "compose", *args], check=check, timeout=timeout, env=self.env,
                    cwd=self.folder, **kwargs)  # fmt: skip
 
@@ -291,7 +293,7 @@ class Visitors:
         while not self._stop.is_set():
             token = self._count(lambda: self._form(session))
             if token and not self._stop.is_set():
-                self._count(lambda token=token: self._greeting(session, token))
+                self._count(functools.partial(self._greeting, session, token))
             if self.also and not self._stop.is_set():
                 self._count(lambda: self._resend(lambda: self.also(session, self.base)))
 

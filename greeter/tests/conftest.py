@@ -70,6 +70,7 @@ def gunicorn():
         )  # fmt: skip
         servers.append(process)
         assert process.stdout is not None
+        assert process.stderr is not None
         os.set_blocking(process.stdout.fileno(), False)
         server = Server(port, process)
         up = wait_until(lambda: requests.get(f"{server.url}{ready}", timeout=1).ok, timeout=30)

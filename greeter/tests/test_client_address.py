@@ -13,7 +13,9 @@ def client_address(settings, trusted, peer, forwarded=None):
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     request = RequestFactory(headers=headers).get("/", REMOTE_ADDR=peer)
     middleware = ClientAddressMiddleware(lambda request: HttpResponse(request.META["REMOTE_ADDR"]))
-    return middleware(request).content.decode()
+    response = middleware(request)
+    assert isinstance(response, HttpResponse)
+    return response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,7 @@ def test_an_async_view_and_a_database_call_beside_it_both_answer(gunicorn):
     function, as every database query does. Under gevent both ran on one thread
     (the async view's event loop) and the sync one answered 500."""
     server = gunicorn("-w 1", env=TEAM)
-    waited = {}
+    waited: dict[str, requests.Response] = {}
     waiting = threading.Thread(
         target=lambda: waited.update(r=requests.get(f"{server.url}/waits", timeout=10))
     )
