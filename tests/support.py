@@ -440,16 +440,22 @@ class Visit:
     expect_status() allows that entry, and only it."""
 
     def __init__(self, browser, url):
-        self.url, self.expected, self.console, self.dialogs = url, set(), [], []
+        self.url, self.expected = url, set()
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
         self.context = browser.new_context(viewport=VIEWPORTS["desktop"])
         self.page = self.context.new_page()
-        self.page.on(
-            "console", lambda m: m.type in ("error", "warning") and self.console.append(m.text)
-        )
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
-        self.page.on(
-            "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
-        )
+        self.page.on("dialog", self._dialog)
+
+    def _console(self, message):
+        if message.type in ("error", "warning"):
+            self.console.append(message.text)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def open(self, path="/"):
         """Opens the page, again if Chromium saw the machine's network change

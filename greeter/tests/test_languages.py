@@ -76,8 +76,11 @@ def test_the_selector_switches_the_language_without_a_script(language):
     form = client.get("/").content.decode()
     offered = re.findall(r'<button type="submit" name="language" value="(\w+)" lang="\1"', form)
     assert offered == list(LANGUAGES)
-    chosen = client.post("/i18n/setlang/", {"language": language, "next": "/",
-                                            "csrfmiddlewaretoken": csrf_token(form)}, follow=True)  # fmt: skip
+    chosen = client.post(
+        "/i18n/setlang/",
+        {"language": language, "next": "/", "csrfmiddlewaretoken": csrf_token(form)},
+        follow=True,
+    )
     assert client.cookies["django_language"].value == language
     assert html_tag(chosen.content.decode()) == f'<html lang="{language}" dir="{direction}">'
     assert f"<h1>{heading}</h1>" in chosen.content.decode()

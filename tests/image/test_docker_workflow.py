@@ -56,6 +56,12 @@ def test_the_documented_curl_client_is_greeted_and_a_bare_post_refused(stack, tm
     script = documented(
         "docs/docker-workflow.md", r"## A client other than a browser.*?```bash\n(.*?)```"
     )
-    greeted = subprocess.run(["bash", "-euo", "pipefail", "-c", script.replace("http://localhost:5000", stack.url)],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    greeted = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.replace("http://localhost:5000", stack.url)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert GREETING.format("Bob") in greeted.stdout

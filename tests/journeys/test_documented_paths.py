@@ -63,10 +63,16 @@ def test_the_production_stack_from_env_example_with_two_names_and_the_key_as_a_f
     steps = documented("docs/deployment.md", r"```bash\n(mkdir -p secrets\n.*?)\ndocker compose")
     for step in steps.splitlines():
         if not step.startswith("echo"):  # the .env line is filled in below, as the rest
-            subprocess.run(["bash", "-c", step.replace("sudo ", "sudo -n " if os.geteuid() else "")],
-                           cwd=fresh_clone, check=True)  # fmt: skip
-    fill_in(fresh_clone, DJANGO_SECRET_KEY_FILE="/run/secrets/django_secret_key",
-            GREETER_DOMAIN="localhost, www.localhost")  # fmt: skip
+            subprocess.run(
+                ["bash", "-c", step.replace("sudo ", "sudo -n " if os.geteuid() else "")],
+                cwd=fresh_clone,
+                check=True,
+            )
+    fill_in(
+        fresh_clone,
+        DJANGO_SECRET_KEY_FILE="/run/secrets/django_secret_key",
+        GREETER_DOMAIN="localhost, www.localhost",
+    )
     stack = Stack(
         "greeter-dotenv-https", ("docker-compose.yml", "docker-compose.production.yml"), fresh_clone
     )
@@ -74,8 +80,17 @@ def test_the_production_stack_from_env_example_with_two_names_and_the_key_as_a_f
     try:
         stack.up("--build")
         for host in ("localhost", "www.localhost"):  # each with its own certificate
-            answer = run(["curl", "-s", "--cacert", str(stack.root), "--resolve",
-                          f"{host}:{stack.https_port}:127.0.0.1", f"https://{host}:{stack.https_port}/"])  # fmt: skip
+            answer = run(
+                [
+                    "curl",
+                    "-s",
+                    "--cacert",
+                    str(stack.root),
+                    "--resolve",
+                    f"{host}:{stack.https_port}:127.0.0.1",
+                    f"https://{host}:{stack.https_port}/",
+                ]
+            )
             assert HEADING in answer.stdout, host
         assert "Hello Ada" in greet(stack.https_url, "Ada", stack.session()).text
         environment = inspect(stack.container(), "{{json .Config.Env}}")
@@ -91,8 +106,14 @@ def test_the_dev_loop_from_env_example_watches_templates_and_python(image, fresh
     command = shlex.split(documented("README.md", r"^(docker compose -f [^\n]* watch)$"))
     port = free_port()
     env = {**os.environ, "GREETER_PORT": str(port), "COMPOSE_PROJECT_NAME": f"greeter-watch-{port}"}
-    watch = subprocess.Popen(command, cwd=fresh_clone, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    watch = subprocess.Popen(
+        command,
+        cwd=fresh_clone,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok, timeout=180)
@@ -120,8 +141,13 @@ def test_the_dev_loop_from_env_example_watches_templates_and_python(image, fresh
 
 def test_runserver_in_a_fresh_clone_needs_no_configuration(fresh_clone):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                              cwd=fresh_clone, env={}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=fresh_clone,
+        env={},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: requests.get(url, timeout=2).ok, timeout=30)
@@ -138,14 +164,27 @@ def test_runserver_in_a_fresh_clone_needs_no_configuration(fresh_clone):
 def test_a_python_below_3_11_is_stopped_with_one_line_naming_it(tmp_path):
     """Ubuntu 22.04's 3.10, faked: scripts/venv (and so scripts/test) stops before pip."""
     fake = tmp_path / "python3.10"
-    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c \"import sys; sys.version_info = (3, 10, 12, 'final', 0); "
-                    'exec(sys.argv[1])" "$2"\n')  # fmt: skip
+    fake.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -c "import sys; '
+        "sys.version_info = (3, 10, 12, 'final', 0); "
+        'exec(sys.argv[1])" "$2"\n'
+    )
     fake.chmod(0o755)
     for script in ("scripts/venv", "scripts/test"):
-        result = subprocess.run([script], cwd=ROOT, env={**os.environ, "PYTHON": str(fake)},
-                                capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        result = subprocess.run(
+            [script],
+            cwd=ROOT,
+            env={**os.environ, "PYTHON": str(fake)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert (result.returncode, result.stderr) == (
-            2, f"scripts/venv: Greeter needs Python 3.11 or newer; '{fake}' is 3.10 (set PYTHON=...)\n")  # fmt: skip
+            2,
+            f"scripts/venv: Greeter needs Python 3.11 or newer; '{fake}' is 3.10 "
+            "(set PYTHON=...)\n",
+        )
 
 
 def test_a_windows_checkout_runs_the_compose_stack(image, tmp_path):

@@ -74,7 +74,8 @@ def test_a_killed_worker_is_replaced_and_only_its_requests_fail(stack):
         time.sleep(3)
     failures = visitors.outcome.failures
     print(
-        f"\nworker killed: a new one serving after {replaced or '(never)'} s; {len(failures)} failed"
+        f"\nworker killed: a new one serving after {replaced or '(never)'} s; "
+        f"{len(failures)} failed"
     )
     assert replaced, "no new worker within 5 s"
     # Only requests in flight on the killed worker may fail: one per visitor at most.
@@ -87,8 +88,13 @@ def test_a_killed_main_process_is_restarted_healthy_by_dockers_restart_policy(st
     restarts = int(inspect(container, "{{.RestartCount}}"))
     killed = time.monotonic()
     kill_main_process(container)
-    assert wait_until(lambda: inspect(container, "{{.RestartCount}} {{.State.Health.Status}}")
-                      == f"{restarts + 1} healthy", timeout=60)  # fmt: skip
+    assert wait_until(
+        lambda: (
+            inspect(container, "{{.RestartCount}} {{.State.Health.Status}}")
+            == f"{restarts + 1} healthy"
+        ),
+        timeout=60,
+    )
     print(f"\nmain process killed: healthy again after {time.monotonic() - killed:.1f} s")
     assert requests.get(f"{stack.url}/", timeout=5).status_code == 200
 

@@ -55,8 +55,13 @@ def deploy(stack, *args, version=None, **variables):
     env.update({"GREETER_VERSION": version} if version else {}, **variables)
     return subprocess.run(
         [str(ROOT / "scripts/deploy"), *args],
-        cwd=stack.folder, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        cwd=stack.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def version(stack):
@@ -77,8 +82,10 @@ def under_load(stack, change, *args, **kwargs):
 
 
 def report(what, before, after, load):
-    print(f"\n{what} {before} -> {after}: {load.ok} requests ok ({load.resent} sent again "
-          f"after an unanswered close), failed {len(load.failures)}: {load.failures}")  # fmt: skip
+    print(
+        f"\n{what} {before} -> {after}: {load.ok} requests ok ({load.resent} sent again "
+        f"after an unanswered close), failed {len(load.failures)}: {load.failures}"
+    )
 
 
 def test_before_any_deploy_a_rollback_says_there_is_nothing_to_roll_back(production):
@@ -179,8 +186,9 @@ def test_a_release_that_never_gets_ready_takes_no_traffic_and_is_removed(
     before = version(production)
     running = web_containers(production)
     image = release(production, bad, dockerfile)
-    deployed, load, _ = under_load(production, deploy, production, GREETER_IMAGE=image,
-                                GREETER_DEPLOY_TIMEOUT="10")  # fmt: skip
+    deployed, load, _ = under_load(
+        production, deploy, production, GREETER_IMAGE=image, GREETER_DEPLOY_TIMEOUT="10"
+    )
     report(f"bad release ({bad})", before, version(production), load)
     assert deployed.returncode == 1
     assert says in deployed.stderr  # its own last lines

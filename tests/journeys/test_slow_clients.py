@@ -27,9 +27,11 @@ async def slow_client(port, stop, tls=None, body=False):
     host = "localhost" if tls else f"127.0.0.1:{port}"
     try:
         if body:
-            writer.write(f"POST /greet HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
-                         "application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
-                         "username=".encode())  # fmt: skip
+            writer.write(
+                f"POST /greet HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+                "application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+                "username=".encode()
+            )
         else:
             writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode())
         await writer.drain()
@@ -112,5 +114,7 @@ def served_while_slow_clients_trickle(url, slowloris, verify):
             assert requests.get(url, timeout=5, verify=verify).status_code == 200
             latencies.append(time.monotonic() - started)
     latencies.sort()
-    print(f"\nslowloris: a visitor answered in {latencies[49] * 1000:.0f} ms (p50), "
-          f"{latencies[98] * 1000:.0f} ms (p99)")  # fmt: skip
+    print(
+        f"\nslowloris: a visitor answered in {latencies[49] * 1000:.0f} ms (p50), "
+        f"{latencies[98] * 1000:.0f} ms (p99)"
+    )

@@ -24,7 +24,8 @@ def test_half_a_minute_of_visitors_fails_nothing_and_grows_no_memory(stack):
         time.sleep(30)
     end = memory_mib(container)
     print(
-        f"\nsoak: {soak.outcome.ok} requests answered; memory {warm:.1f} MiB warm, {end:.1f} MiB at the end"
+        f"\nsoak: {soak.outcome.ok} requests answered; "
+        f"memory {warm:.1f} MiB warm, {end:.1f} MiB at the end"
     )
     assert warm_up.outcome.failures == soak.outcome.failures == []
     assert end <= warm * 1.10

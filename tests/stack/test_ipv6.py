@@ -31,16 +31,42 @@ def visitor_namespace(root_rights, docker):
 
 
 def test_an_ipv6_visitor_keeps_its_address_at_caddy_and_at_greeter(visitor_namespace, image):
-    stack = Stack("greeter-ipv6", ("docker-compose.yml", "docker-compose.production.yml"),
-                  variables={"GREETER_HTTP_BIND": f"[{HOST}]"})  # fmt: skip
+    stack = Stack(
+        "greeter-ipv6",
+        ("docker-compose.yml", "docker-compose.production.yml"),
+        variables={"GREETER_HTTP_BIND": f"[{HOST}]"},
+    )
     try:
         stack.up()
-        curl = [*visitor_namespace, "curl", "-s", "--cacert", str(stack.root), "--resolve",
-                f"localhost:{stack.https_port}:[{HOST}]", "-o", "/dev/null", "-w", "%{http_code}"]  # fmt: skip
+        curl = [
+            *visitor_namespace,
+            "curl",
+            "-s",
+            "--cacert",
+            str(stack.root),
+            "--resolve",
+            f"localhost:{stack.https_port}:[{HOST}]",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ]
         url = f"https://localhost:{stack.https_port}/?from-ipv6"
         assert wait_until(lambda: run([*curl, url], check=False).stdout == "200", timeout=20)
-        redirect = run([*visitor_namespace, "curl", "-s", "-o", "/dev/null", "-w", "%{redirect_url}",
-                        f"http://[{HOST}]:{stack.http_port}/", "-H", "Host: localhost"]).stdout  # fmt: skip
+        redirect = run(
+            [
+                *visitor_namespace,
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{redirect_url}",
+                f"http://[{HOST}]:{stack.http_port}/",
+                "-H",
+                "Host: localhost",
+            ]
+        ).stdout
         assert redirect == f"https://localhost:{stack.https_port}/"
         [seen] = [
             json.loads(line)["request"]

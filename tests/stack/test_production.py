@@ -33,9 +33,13 @@ def test_the_form_csrf_and_a_greeting_work_over_https_with_secure_cookies_and_hs
     assert re.search(r"csrftoken=[^;]+;.*\bSecure\b", form.headers["Set-Cookie"])
     assert form.headers["Strict-Transport-Security"] == "max-age=3600"  # one header, Django's
     assert "camera=()" in form.headers["Permissions-Policy"]
-    language = session.post(f"{production.https_url}/i18n/setlang/", allow_redirects=False, timeout=10,
-                            data={"language": "de", "next": "/", "csrfmiddlewaretoken": csrf_token(form.text)},
-                            headers={"Origin": production.https_url})  # fmt: skip
+    language = session.post(
+        f"{production.https_url}/i18n/setlang/",
+        allow_redirects=False,
+        timeout=10,
+        data={"language": "de", "next": "/", "csrfmiddlewaretoken": csrf_token(form.text)},
+        headers={"Origin": production.https_url},
+    )
     assert re.search(r"django_language=de;.*\bSecure\b", language.headers["Set-Cookie"])
     refused = post_form(session, production.https_url, "/greet", {"username": "Ada"})
     assert refused.status_code == 403  # no token
@@ -58,8 +62,10 @@ def test_http_redirects_the_sites_names_to_the_published_https_port_and_refuses_
 def test_http2_is_negotiated_and_http3_offered_on_the_published_port(production):
     context = ssl.create_default_context(cafile=str(production.root))
     context.set_alpn_protocols(["h2", "http/1.1"])
-    with context.wrap_socket(socket.create_connection(("127.0.0.1", production.https_port), 10),
-                             server_hostname="localhost") as tls:  # fmt: skip
+    with context.wrap_socket(
+        socket.create_connection(("127.0.0.1", production.https_port), 10),
+        server_hostname="localhost",
+    ) as tls:
         assert tls.selected_alpn_protocol() == "h2"
     alt_svc = production.session().get(f"{production.https_url}/", timeout=10).headers["Alt-Svc"]
     assert alt_svc.startswith(f'h3=":{production.https_port}"')
@@ -67,9 +73,17 @@ def test_http2_is_negotiated_and_http3_offered_on_the_published_port(production)
 
 def test_no_answer_names_the_upstream_server(production):
     session = production.session()
-    answers = [session.request(method, f"{production.https_url}{path}", allow_redirects=False, timeout=10)
-               for method, path in [("GET", "/"), ("GET", "/nope"), ("GET", "/healthz"),
-                                    ("POST", "/greet"), ("OPTIONS", "/"), ("BREW", "/")]]  # fmt: skip
+    answers = [
+        session.request(method, f"{production.https_url}{path}", allow_redirects=False, timeout=10)
+        for method, path in [
+            ("GET", "/"),
+            ("GET", "/nope"),
+            ("GET", "/healthz"),
+            ("POST", "/greet"),
+            ("OPTIONS", "/"),
+            ("BREW", "/"),
+        ]
+    ]
     assert {answer.status_code for answer in answers} >= {200, 403, 404, 405}
     assert all("gunicorn" not in answer.headers.get("Server", "") for answer in answers)
 
@@ -79,7 +93,10 @@ def test_only_caddys_web_ports_are_published_and_its_admin_api_unreachable(produ
     assert not any(web.values()), web
     caddy = json.loads(inspect(production.container("caddy"), "{{json .NetworkSettings.Ports}}"))
     assert {port for port, bound in caddy.items() if bound} == {
-        f"{production.http_port}/tcp", f"{production.https_port}/tcp", f"{production.https_port}/udp"}  # fmt: skip
+        f"{production.http_port}/tcp",
+        f"{production.https_port}/tcp",
+        f"{production.https_port}/udp",
+    }
     assert (
         production.session().get(f"{production.https_url}/metrics", timeout=10).status_code == 404
     )
@@ -90,13 +107,26 @@ def test_only_caddys_web_ports_are_published_and_its_admin_api_unreachable(produ
 def from_the_edge_network(stack, url):
     """GET `url` from a throw-away container on the stack's compose network."""
     fetch = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
-    return run(["docker", "run", "--rm", f"--network={stack.name}_edge", "--entrypoint=python",
-                "greeter:latest", "-c", fetch, url], check=False)  # fmt: skip
+    return run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            f"--network={stack.name}_edge",
+            "--entrypoint=python",
+            "greeter:latest",
+            "-c",
+            fetch,
+            url,
+        ],
+        check=False,
+    )
 
 
 def answered_gets(scraped):
     """Caddy's count of GETs it answered 200, over its servers."""
-    pattern = r'^caddy_http_request_duration_seconds_count\{code="200",handler="subroute",method="GET",server="\w+"\} (\S+)$'
+    labels = r'code="200",handler="subroute",method="GET",server="\w+"'
+    pattern = rf"^caddy_http_request_duration_seconds_count\{{{labels}\}} (\S+)$"
     return sum(float(count) for count in re.findall(pattern, scraped, re.MULTILINE))
 
 
@@ -119,8 +149,9 @@ def test_greeter_sees_the_client_caddy_saw_with_caddys_request_id_and_no_forged_
     and Greeter believes Caddy alone."""
     marker = f"who-{time.time_ns()}"
     forged = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "http", "X-Request-ID": "mine"}
-    answer = production.session().get(f"{production.https_url}/?{marker}", headers=forged,
-                                       allow_redirects=False, timeout=10)  # fmt: skip
+    answer = production.session().get(
+        f"{production.https_url}/?{marker}", headers=forged, allow_redirects=False, timeout=10
+    )
     assert answer.status_code == 200  # not redirected: Greeter still knows it is HTTPS
     assert wait_until(lambda: caddy_line(production, marker), timeout=5)
     seen_by_caddy = caddy_line(production, marker)
@@ -144,8 +175,9 @@ def test_a_caddy_reload_under_load_fails_no_request(production):
     sent on one at that moment is sent again, as browsers do (counted)."""
     with Visitors(production.https_url, production.root, count=4) as visitors:
         assert wait_until(lambda: visitors.outcome.ok > 40, timeout=20)
-        production.compose("exec", "-T", "caddy", "caddy", "reload", "--config",
-                           "/etc/caddy/Caddyfile", "--force")  # fmt: skip
+        production.compose(
+            "exec", "-T", "caddy", "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--force"
+        )
         served = visitors.outcome.ok
         assert wait_until(lambda: visitors.outcome.ok > served + 40, timeout=20)
     print(
@@ -165,12 +197,12 @@ def test_the_local_ca_survives_down_and_up_and_its_documented_backup_restores_it
     backup = documented("docs/deployment.md", r"^(docker compose [^\n]* > caddy-data\.tgz)$")
     restore = documented("docs/deployment.md", r"^(docker compose [^\n]* < caddy-data\.tgz)$")
     shell = {"cwd": production.folder, "env": production.env, "shell": True, "check": True}
-    subprocess.run(backup.replace("caddy-data.tgz", str(tmp_path / "caddy.tgz")), **shell)  # noqa: S602
+    subprocess.run(backup.replace("caddy-data.tgz", str(tmp_path / "caddy.tgz")), **shell)
     production.compose("down", "--timeout", "5")  # keeps the volumes
     production.up()
     assert root_fingerprint(production) == before
     production.compose("down", "--volumes", "--timeout", "5")  # the volume is gone
-    subprocess.run(restore.replace("caddy-data.tgz", str(tmp_path / "caddy.tgz")), **shell)  # noqa: S602
+    subprocess.run(restore.replace("caddy-data.tgz", str(tmp_path / "caddy.tgz")), **shell)
     production.up()
     assert root_fingerprint(production) == before
     assert greet(production.https_url, "Ada", production.session()).status_code == 200
