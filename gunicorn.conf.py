@@ -1,15 +1,13 @@
-"""gunicorn's configuration, read from the working directory (the image's command
-is just `gunicorn`): only what differs from gunicorn's defaults, for Linux."""
+"""gunicorn's configuration (the image runs just `gunicorn`): what differs from its defaults."""
 
-import math
 import os
 import runpy
 import secrets
 import socket
-from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from project.container import worker_count
 from project.environment import behind_https_proxy, env, trusted_proxies
 from project.logs import logging_config
 
@@ -26,33 +24,6 @@ access_log_format = (
 worker_tmp_dir = "/dev/shm"  # noqa: S108  the workers' heartbeat in memory: the root is read-only
 control_socket_disable = True  # gunicorn would make it under the read-only $HOME
 graceful_timeout = 5  # below compose's stop_grace_period (10 s): requests finish first
-
-
-def cgroup(root: Path, v2: str, *v1: str) -> list[str]:
-    """A limit of this container, as words: cgroup v2's file, else v1's files."""
-    if (root / v2).exists():
-        return (root / v2).read_text().split()
-    return [
-        word for name in v1 if (root / name).exists() for word in (root / name).read_text().split()
-    ]
-
-
-def worker_count(requested: int, root: Path = Path("/sys/fs/cgroup")) -> tuple[int, str]:
-    """WEB_CONCURRENCY, or a worker per CPU the container may use (its quota, which
-    os.cpu_count() does not see), at least two; never more than its memory holds:
-    48 MiB for the main process and 40 a worker (20 and 34 measured after load)."""
-    cpus = len(os.sched_getaffinity(0))
-    quota = cgroup(root, "cpu.max", "cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")
-    if len(quota) == 2 and quota[0] not in ("max", "-1"):
-        cpus = min(cpus, math.ceil(int(quota[0]) / int(quota[1])))
-    wanted = requested or max(2, cpus)
-    memory = cgroup(root, "memory.max", "memory/memory.limit_in_bytes")
-    if not memory or memory[0] == "max" or int(memory[0]) >= 2**60:  # v1's "no limit" is huge
-        return wanted, ""
-    fits = max(1, (int(memory[0]) // 2**20 - 48) // 40)
-    if wanted <= fits:
-        return wanted, ""
-    return fits, f"{wanted} workers would outgrow the memory limit: starting {fits}"
 
 
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]  # gunicorn is untyped
@@ -72,15 +43,13 @@ try:
     loglevel = env.str("GUNICORN_LOG_LEVEL", default="info")
     workers, workers_warning = worker_count(env.int("WEB_CONCURRENCY", default=0))
     over_https = behind_https_proxy() is True
-    # Without a key, one for all the workers, made before they fork, so that
-    # what one signs the others verify (over HTTPS the settings refuse instead).
+    # Without a key, one for every worker, made before they fork (HTTPS refuses instead).
     key_warning = ""
     if not (env.str("DJANGO_SECRET_KEY", default="") or over_https):
         os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
         key_warning = "DJANGO_SECRET_KEY is not set: made one, which changes at each restart."
-    # Idle keep-alive: gunicorn's 2 s for clients straight from the network;
-    # behind a proxy, longer than its idle timeout (Caddy's 60 s), or it reuses a
-    # connection just closed and answers a POST with a 502 it can't retry.
+    # Idle keep-alive: 2 s for clients straight from the network; behind a proxy, longer
+    # than its idle timeout (Caddy's 60 s), or it sends a POST down a closed connection.
     keepalive = 75 if over_https else 2
     if env.str("DJANGO_LOG_FORMAT", default="plain") == "json":
         logconfig_dict = logging_config("INFO", "json")

@@ -133,6 +133,7 @@ def test_stop_lets_the_request_in_flight_finish_and_answers_no_new_one(stack):
             in_flight.close()
             stopping.join(timeout=30)
             took = time.monotonic() - started
+            exit_code = inspect(container, "{{.State.ExitCode}}")
         finally:
             stack.up()
     print(
@@ -140,7 +141,7 @@ def test_stop_lets_the_request_in_flight_finish_and_answers_no_new_one(stack):
     )
     assert response.startswith(b"HTTP/1.1 200 OK")
     assert b"Hello Ada, Welcome to this app for Docker Demonstration." in response
-    assert inspect(container, "{{.State.ExitCode}}") == "0"  # stopped by SIGTERM, not SIGKILL
+    assert exit_code == "0"  # stopped by SIGTERM, not SIGKILL
     # The visitors' requests got their page or no answer at all: no error page, no half answer.
     assert visitors.outcome.ok > 0
     error_pages_or_half_answers = ("AssertionError", "ChunkedEncodingError")
