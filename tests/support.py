@@ -221,6 +221,14 @@ class Stack:
     def logs(self, service: str = "web") -> str:
         return self.compose("logs", "--no-color", "--no-log-prefix", service).stdout
 
+    def from_the_network(self, url: str):
+        """GET `url` from a throw-away container on the stack's compose network."""
+        fetch = (
+            "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
+        )
+        return run(["docker", "run", "--rm", f"--network={self.name}_edge", "--entrypoint=python",
+                    "greeter:latest", "-c", fetch, url], check=False)  # fmt: skip
+
     def manage(self, *args: str, check=True):
         """`python manage.py ARGS` in the running web container."""
         return self.compose("exec", "-T", "web", "python", "manage.py", *args, check=check)

@@ -452,11 +452,13 @@ def test_requests_that_fill_every_thread_mark_nothing_down(team):
     ]
     for thread in slow:
         thread.start()
-    time.sleep(2)
+    time.sleep(8)  # Caddy's old health checks, every 2 s, had marked Greeter down by now
+    metrics = team.from_the_network("http://caddy:9180/metrics").stdout
     visitor = requests.get(f"{url}/", verify=str(team.root), timeout=60)  # waits for a thread
     health = inspect(web, "{{.State.Health.Status}}")
     for thread in slow:
         thread.join()
+    assert 'caddy_reverse_proxy_upstreams_healthy{upstream="web:5000"} 1' in metrics
     assert (visitor.status_code, health) == (200, "healthy")
     assert inspect(web, "{{.State.Health.Status}} {{.RestartCount}}") == "healthy 0"
 

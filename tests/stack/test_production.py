@@ -20,7 +20,6 @@ from tests.support import (
     inspect,
     post_form,
     raw_request,
-    run,
     wait_until,
 )
 
@@ -100,27 +99,8 @@ def test_only_caddys_web_ports_are_published_and_its_admin_api_unreachable(produ
     assert (
         production.session().get(f"{production.https_url}/metrics", timeout=10).status_code == 404
     )
-    admin = from_the_edge_network(production, "http://caddy:2019/config/")
+    admin = production.from_the_network("http://caddy:2019/config/")
     assert "Connection refused" in admin.stderr  # the admin API listens on Caddy's localhost
-
-
-def from_the_edge_network(stack, url):
-    """GET `url` from a throw-away container on the stack's compose network."""
-    fetch = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
-    return run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            f"--network={stack.name}_edge",
-            "--entrypoint=python",
-            "greeter:latest",
-            "-c",
-            fetch,
-            url,
-        ],
-        check=False,
-    )
 
 
 def answered_gets(scraped):
@@ -131,11 +111,11 @@ def answered_gets(scraped):
 
 
 def test_caddys_metrics_count_the_requests_for_a_scraper_on_the_compose_network(production):
-    before = from_the_edge_network(production, "http://caddy:9180/metrics")
+    before = production.from_the_network("http://caddy:9180/metrics")
     assert before.returncode == 0, before.stderr
     for _ in range(5):
         assert production.session().get(f"{production.https_url}/", timeout=10).ok
-    after = from_the_edge_network(production, "http://caddy:9180/metrics").stdout
+    after = production.from_the_network("http://caddy:9180/metrics").stdout
     assert answered_gets(after) - answered_gets(before.stdout) == 5
 
 
