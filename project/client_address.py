@@ -11,6 +11,7 @@ a.b.c.d. request.META is gunicorn's environ: its access line shows the same.
 
 import ipaddress
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponseBase
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@lru_cache(maxsize=1024)  # the same few peers, over and over: parsed once each
 def ip(text: str) -> Address | None:
     try:
         address = ipaddress.ip_address(text.strip())
