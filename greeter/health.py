@@ -4,15 +4,18 @@ address they have (127.0.0.1, the pod IP), which ALLOWED_HOSTS need not list.
 
 - /healthz, liveness: the process answers. No template, database or session.
 - /readyz, readiness: every database in DATABASES answers and has every
-  migration this release knows applied; 503 until then, with the reason.
-  Greeter has no database, so for it the two are the same.
+  migration this release knows applied; 503 until then, with the reason, and
+  when apps with migrations have no database at all (a stack started without
+  DJANGO_DATABASE_URL). Greeter has neither, so for it the two are the same.
 """
 
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 # Databases whose migrations were all applied: they stay applied (a newer
@@ -20,10 +23,17 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 migrated: set[str] = set()
 
 
+@cache
+def migrations_without_a_database() -> bool:
+    return bool(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+
+
 def unready_reason() -> str | None:
     for connection in connections.all():
-        if connection.settings_dict["ENGINE"] == "django.db.backends.dummy":
-            continue  # DATABASES is empty
+        if connection.settings_dict["ENGINE"] == "django.db.backends.dummy":  # no DATABASES
+            if migrations_without_a_database():
+                return "apps with migrations but no database: set DJANGO_DATABASE_URL"
+            continue
         try:
             connection.ensure_connection()
             if connection.alias not in migrated:

@@ -62,9 +62,11 @@ class RequestFields(logging.Filter):
             record.request_id = meta.get("HTTP_X_REQUEST_ID")
         elif record.name == "gunicorn.access" and isinstance(record.args, Mapping):
             atoms = record.args
-            record.method, record.path, record.status = atoms["m"], atoms["U"], atoms["s"]
-            record.client, record.request_id = atoms["h"], atoms["{x-request-id}i"]
-            record.duration_ms = atoms["M"]
+            record.method, record.path, record.client = atoms["m"], atoms["U"], atoms["h"]
+            record.status_code, record.duration_ms = int(atoms["s"]), atoms["M"]
+            record.request_id = (
+                None if atoms["{x-request-id}i"] == "-" else atoms["{x-request-id}i"]
+            )
         return True
 
 

@@ -97,6 +97,7 @@ TEMPLATES = [
 # (postgres://user:password@db:5432/name, sqlite:////data/db.sqlite3).
 database = env.url_config("DJANGO_DATABASE_URL", env.db_url_config)
 DATABASES = {"default": database} if database else {}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"  # as startproject sets it, for a team's models
 # Local memory: each worker process has its own. redis://valkey:6379/0 shares one.
 CACHES = {"default": env.url_config("DJANGO_CACHE_URL", env.cache_url_config, "locmemcache://")}
 # E-mail is printed to the log unless DJANGO_EMAIL_URL names a server

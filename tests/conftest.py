@@ -37,9 +37,12 @@ def docker():
 
 @pytest.fixture(scope="session")
 def image(docker):
-    """greeter:latest, built once as `docker compose build` builds it."""
-    Stack("greeter-build").compose("build")
-    return "greeter:latest"
+    """The image as `docker compose build` builds it, named after its project;
+    the stacks below build theirs from the same layers."""
+    built = Stack("greeter-image")
+    built.compose("build")
+    yield f"{built.name}:latest"
+    built.down()
 
 
 @pytest.fixture(scope="session")

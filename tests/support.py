@@ -209,7 +209,9 @@ class Stack:
         return self
 
     def down(self) -> None:
+        """Down with its volumes, and its image (named after the project) untagged."""
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
+        run(["docker", "image", "rm", f"{self.name}:latest"], check=False)
 
     def container(self, service: str = "web") -> str:
         return self.compose("ps", "--quiet", service).stdout.split()[0]
@@ -227,7 +229,7 @@ class Stack:
             "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
         )
         return run(["docker", "run", "--rm", f"--network={self.name}_edge", "--entrypoint=python",
-                    "greeter:latest", "-c", fetch, url], check=False)  # fmt: skip
+                    f"{self.name}:latest", "-c", fetch, url], check=False)  # fmt: skip
 
     def manage(self, *args: str, check=True):
         """`python manage.py ARGS` in the running web container."""

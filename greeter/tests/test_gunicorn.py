@@ -159,7 +159,11 @@ def test_json_logs_carry_the_request_in_one_object_per_record(gunicorn):
     assert requests.get(f"{server.url}/fails", headers=headers, timeout=10).status_code == 500
     access = json.loads(access_line(server, '"path": "/fails"'))
     assert access["request_id"] == "f00d"
-    assert (access["client"], access["method"], access["status"]) == ("203.0.113.9", "GET", "500")
+    assert (access["client"], access["method"], access["status_code"]) == (
+        "203.0.113.9",
+        "GET",
+        500,
+    )
     server.process.terminate()
     errors = [json.loads(line) for line in server.process.stderr.read().decode().splitlines()]
     [error] = [record for record in errors if record["logger"] == "django.request"]

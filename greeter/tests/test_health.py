@@ -46,9 +46,14 @@ def readiness_before_and_after_migrate(database_url):
         DJANGO_DATABASE_URL=database_url,
     )
     return subprocess.run(
-        [sys.executable, "-c", MIGRATE_THEN_ASK], env=env, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", MIGRATE_THEN_ASK],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_readiness_waits_for_the_migrations(tmp_path):
@@ -68,9 +73,14 @@ def test_an_unreachable_database_is_unready(tmp_path):
 
 def healthcheck(port, *path):
     return subprocess.run(
-        [sys.executable, "-m", "project.healthcheck", *path], env=python_env(PORT=str(port)),
-        cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "project.healthcheck", *path],
+        env=python_env(PORT=str(port)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("path", [(), ("readyz",)])
@@ -85,3 +95,19 @@ def test_the_health_check_fails_with_the_reason_when_nothing_answers():
     assert result.returncode == 1
     assert "unhealthy: " in result.stderr
     assert "Connection refused" in result.stderr
+
+
+def test_apps_with_migrations_but_no_database_are_unready():
+    """A stack started without DJANGO_DATABASE_URL, after a team added the admin."""
+    ask = "import django; django.setup(); from django.test import Client\n"
+    ask += "print(Client().get('/readyz').content.decode())"
+    answer = subprocess.run(
+        [sys.executable, "-c", ask],
+        env=python_env(DJANGO_SETTINGS_MODULE="greeter.tests.team_settings"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "apps with migrations but no database: set DJANGO_DATABASE_URL" in answer.stdout

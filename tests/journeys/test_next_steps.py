@@ -96,13 +96,11 @@ urlpatterns = [
 TEAM_SETTINGS = '\nINSTALLED_APPS += ["notes"]\n'
 TEAM_URLS = '\nurlpatterns = [path("notes/", include("notes.urls")), *urlpatterns]\n'
 TEST_FILE = """services:
-  web:
-    image: {image}
   mail:
     build:
       context: ./mail
       args:
-        PYTHON_IMAGE: ${{PYTHON_IMAGE:-python:3.13-slim}}
+        PYTHON_IMAGE: ${PYTHON_IMAGE:-python:3.13-slim}
     environment:
       PYTHONUNBUFFERED: "1"
     command: ["python", "-m", "aiosmtpd", "-n", "-l", "0.0.0.0:1025",
@@ -150,12 +148,14 @@ def local(folder, *command):
 @pytest.fixture(scope="module")
 def team(image, tmp_path_factory):
     folder = copy_project(tmp_path_factory.mktemp("team"))
+    (folder / ".env").touch()  # as deployment.md leaves it; the test's values come below
     assert apply_the_guide(folder) == [
         "project/settings.py",
         "project/urls.py",
         "requirements.in",
         "docker-compose.data.yml",
         "deploy/caddy/Caddyfile",
+        ".env",
     ]
     for name, text in TEAM_APP.items():
         (folder / name).parent.mkdir(exist_ok=True)
@@ -172,13 +172,14 @@ def team(image, tmp_path_factory):
     assert "psycopg-binary==" in (folder / "requirements.txt").read_text()
     (folder / "mail").mkdir()
     (folder / "mail/Dockerfile").write_text(MAIL_DOCKERFILE)
-    commands = documented(GUIDE, r"```bash\n(export COMPOSE_FILE=.*?)```").splitlines()
-    files = commands[0].removeprefix("export COMPOSE_FILE=").split(":")
+    # The block's commands, but for the password the test can't type (it sets it below).
+    commands = documented(GUIDE, r"```bash\n(read -rsp .*?)```").splitlines()[1:]
+    files = documented(GUIDE, r"^COMPOSE_FILE=(\S+)$").split(":")
     stack = Stack("greeter-team", (*files, "test.yml"), folder)
-    (folder / "test.yml").write_text(TEST_FILE.format(image=f"{stack.name}:latest"))
+    (folder / "test.yml").write_text(TEST_FILE)
     with open(folder / ".env", "a") as env:  # .env as the guide and deployment.md have it filled in
         env.write(
-            f"POSTGRES_PASSWORD=pg-{os.getpid()}\nDJANGO_EMAIL_URL=smtp://mail:1025\n"
+            "DJANGO_EMAIL_URL=smtp://mail:1025\n"
             "DJANGO_DEFAULT_FROM_EMAIL=greeter@example.com\nDJANGO_SERVER_EMAIL=errors@example.com\n"
             "DJANGO_ADMINS=Ops <ops@example.com>\nDJANGO_LOG_FORMAT=json\n"
         )
@@ -187,7 +188,7 @@ def team(image, tmp_path_factory):
     with open(folder / ".env", "a") as env:
         env.write(f"DJANGO_SECRET_KEY=first-key-{'k' * 50}\n")
     try:
-        for command in commands[1:]:
+        for command in commands:
             subprocess.run(
                 shlex.split(command),
                 cwd=folder,
@@ -199,9 +200,7 @@ def team(image, tmp_path_factory):
         yield stack.up()
     finally:
         stack.down()
-        run(
-            ["docker", "rmi", f"{stack.name}:latest", f"greeter-previous:{stack.name}"], check=False
-        )
+        run(["docker", "rmi", f"greeter-previous:{stack.name}"], check=False)
 
 
 def log_in(team, password):
@@ -265,7 +264,7 @@ def test_a_server_error_is_mailed_to_the_admins_and_logged_as_one_json_record(te
     ]
     assert error["request_id"] == access["request_id"] == caddy["request_id"]
     assert error["client"] == access["client"] == caddy["request"]["client_ip"]
-    assert (error["level"], error["method"], access["status"]) == ("ERROR", "GET", "500")
+    assert (error["level"], error["method"], access["status_code"]) == ("ERROR", "GET", 500)
     assert "RuntimeError: a bug in the team's view" in error["traceback"]
     assert error["time"]
 

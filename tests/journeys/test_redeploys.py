@@ -27,25 +27,18 @@ ROUNDS = 2
 
 @pytest.fixture(scope="module")
 def production(image, tmp_path_factory):
-    """A production stack of its own, in a copy of the project, with an image
-    name of its own (so that its rollouts never retag greeter:latest)."""
+    """A production stack of its own, in a copy of the project (its image is
+    named after its project, so its rollouts retag no other stack's)."""
     folder = copy_project(tmp_path_factory.mktemp("redeploy"))
     (folder / ".env").write_text("GREETER_VERSION=1.0.0\n")  # stale, as a copied .env.example's
-    up = documented("docs/deployment.md", r"^docker compose((?: -f \S+)+) up -d\nGREETER_VERSION=")
-    files = up.split()[1::2]
-    stack = Stack("greeter-redeploy", (*files, "image.yml"), folder)
-    # GREETER_IMAGE still names a registry's image, as docker-compose.yml lets it.
-    (folder / "image.yml").write_text(
-        f"services:\n  web:\n    image: ${{GREETER_IMAGE:-{stack.name}:latest}}\n"
-    )
+    files = documented("docs/deployment.md", r"^echo COMPOSE_FILE=(\S+) >> \.env$").split(":")
+    stack = Stack("greeter-redeploy", tuple(files), folder)
     try:
         stack.compose("build", "web")
         yield stack.up()
     finally:
         stack.down()
-        run(
-            ["docker", "rmi", f"{stack.name}:latest", f"greeter-previous:{stack.name}"], check=False
-        )
+        run(["docker", "rmi", f"greeter-previous:{stack.name}"], check=False)
 
 
 def deploy(stack, *args, version=None, **variables):
