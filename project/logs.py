@@ -63,7 +63,7 @@ class RequestFields(logging.Filter):
         elif record.name == "gunicorn.access" and isinstance(record.args, Mapping):
             atoms = record.args
             record.method, record.path, record.client = atoms["m"], atoms["U"], atoms["h"]
-            record.status_code, record.duration_ms = int(atoms["s"]), atoms["M"]
+            record.status_code, record.duration_ms = int(str(atoms["s"])), atoms["M"]
             record.request_id = (
                 None if atoms["{x-request-id}i"] == "-" else atoms["{x-request-id}i"]
             )
