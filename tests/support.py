@@ -469,14 +469,16 @@ class Visit:
 
     def open(self, path="/"):
         """Opens the page, again if Chromium saw the machine's network change
-        (ERR_NETWORK_CHANGED: a container started elsewhere), as a person would."""
+        (ERR_NETWORK_CHANGED, or its error page: a Docker network came or went), as a person would."""
         for attempt in range(3):
             try:
                 self.page.goto(f"{self.url}{path}")
                 return
             except Exception as error:
-                if "ERR_NETWORK_CHANGED" not in str(error) or attempt == 2:
+                changed = ("ERR_NETWORK_CHANGED", "chrome-error://")  # a goto, or its error page
+                if not any(text in str(error) for text in changed) or attempt == 2:
                     raise
+                time.sleep(1)
 
     def submit(self, name, *, key=None):
         field = self.page.get_by_label("Your name")
