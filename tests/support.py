@@ -469,7 +469,8 @@ class Visit:
 
     def open(self, path="/"):
         """Opens the page, again if Chromium saw the machine's network change
-        (ERR_NETWORK_CHANGED, or its error page: a Docker network came or went), as a person would."""
+        (ERR_NETWORK_CHANGED or its error page: a Docker network came or went),
+        as a person would."""
         for attempt in range(3):
             try:
                 self.page.goto(f"{self.url}{path}")
