@@ -21,7 +21,9 @@ accesslog = "-"  # gunicorn's own line per request, on stdout, with Caddy's requ
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}i)s'
 )
-worker_tmp_dir = "/dev/shm"  # noqa: S108  the workers' heartbeat in memory: the root is read-only
+# The workers' heartbeat in memory: the root is read-only. macOS has no /dev/shm.
+if os.path.isdir("/dev/shm"):  # noqa: S108 (a per-container tmpfs, not a shared /tmp)
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
 control_socket_disable = True  # gunicorn would make it under the read-only $HOME
 graceful_timeout = 5  # below compose's stop_grace_period (10 s): requests finish first
 

@@ -20,7 +20,9 @@ def worker_count(requested: int, root: Path = Path("/sys/fs/cgroup")) -> tuple[i
     """WEB_CONCURRENCY, or a worker per CPU the container may use (its quota, which
     os.cpu_count() does not see), at least two; never more than its memory holds:
     48 MiB for the main process and 40 a worker (20 and 34 measured after load)."""
-    cpus = len(os.sched_getaffinity(0))
+    # sched_getaffinity honours --cpuset-cpus, but only Linux has it (not macOS).
+    linux = hasattr(os, "sched_getaffinity")
+    cpus = len(os.sched_getaffinity(0)) if linux else os.cpu_count() or 1
     quota = cgroup(root, "cpu.max", "cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")
     if len(quota) == 2 and quota[0] not in ("max", "-1"):
         cpus = min(cpus, math.ceil(int(quota[0]) / int(quota[1])))

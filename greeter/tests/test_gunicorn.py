@@ -4,6 +4,7 @@ the proxy trust, the access line, the shared key and the worker class."""
 
 import json
 import math
+import os
 import re
 import runpy
 import threading
@@ -73,6 +74,20 @@ def test_web_concurrency_is_lowered_to_what_the_memory_holds(monkeypatch, tmp_pa
         5,
         "12 workers would outgrow the memory limit: starting 5",
     )
+
+
+def test_the_configuration_loads_on_macos(monkeypatch, tmp_path):
+    """No sched_getaffinity (Linux only) and no /dev/shm: the CPU count and
+    gunicorn's own temp folder instead. A container has /dev/shm: heartbeats there."""
+    real_isdir = os.path.isdir
+    monkeypatch.setattr("os.path.isdir", lambda path: path == "/dev/shm" or real_isdir(path))
+    assert load_conf(monkeypatch)["worker_tmp_dir"] == "/dev/shm"
+    monkeypatch.delattr("os.sched_getaffinity", raising=False)  # absent on macOS already
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    monkeypatch.setattr("os.path.isdir", lambda path: path != "/dev/shm" and real_isdir(path))
+    conf = load_conf(monkeypatch)
+    assert conf["worker_count"](0, tmp_path) == (8, "")
+    assert "worker_tmp_dir" not in conf  # gunicorn's default
 
 
 def test_empty_variables_mean_the_defaults(monkeypatch):
